@@ -1,0 +1,35 @@
+"""New rows through the API, 1 to 1000 a request."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import ValidationError
+
+from api.deps import services
+from api.metrics import count_rows
+from api.schemas import BatchBody
+from core.batches import insert_batch
+from core.errors import InvalidBatch, InvalidRequest
+from domain.tables import table_spec
+
+bp = Blueprint("batches", __name__)
+
+
+@bp.post("/batch/<table>")
+def batch(table: str) -> Response:
+    spec = table_spec(table)
+    try:
+        body = json.loads(request.get_data(cache=False) or b"")
+    except (ValueError, RecursionError):
+        raise InvalidRequest('the body must be JSON: {"rows": [{...}, ...]}') from None
+    try:
+        envelope = BatchBody().load(body)
+    except ValidationError as error:
+        raise InvalidBatch(
+            'the body must be {"rows": [...]} with 1 to 1000 rows', error.messages
+        ) from None
+    batch_id, summary = insert_batch(services().uow_factory, spec, envelope["rows"])
+    count_rows(summary)
+    return jsonify({"batch_id": batch_id, **summary.as_dict()})

@@ -1,0 +1,65 @@
+"""Loads of CSV files as background tasks, and their status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from api.deps import services
+from api.schemas import PageArgs, query_args
+from core.errors import InvalidRequest
+from core.ports import TaskRecord
+from domain.tables import table_spec
+
+bp = Blueprint("loads", __name__)
+
+
+@bp.post("/upload-files")
+def upload_files() -> tuple[Response, int, dict[str, str]]:
+    return _accepted(services().loads.submit_all())
+
+
+@bp.post("/upload/<table>")
+def upload_table(table: str) -> tuple[Response, int, dict[str, str]]:
+    spec = table_spec(table)
+    loads = services().loads
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidRequest("a multipart upload needs the CSV file in a field named 'file'")
+        return _accepted(loads.upload(spec.name, upload.stream))
+    return _accepted(loads.submit(spec.name))
+
+
+@bp.get("/task-status/<task_id>")
+def task_status(task_id: str) -> Response:
+    return jsonify(task_json(services().loads.get(task_id)))
+
+
+@bp.get("/task-list")
+def task_list() -> Response:
+    args = query_args(PageArgs())
+    items, total = services().loads.store.page(args["page"], args["per_page"])
+    return jsonify({"items": [task_json(t) for t in items], **args, "total": total})
+
+
+def task_json(task: TaskRecord) -> dict[str, Any]:
+    return {
+        "task_id": task.id,
+        "table": task.table,
+        "source": task.source,
+        "state": task.state,
+        "progress": {"rows_read": task.rows_read},
+        "result": task.result,
+        "error": task.error,
+        "created_at": task.created_at,
+        "started_at": task.started_at,
+        "finished_at": task.finished_at,
+    }
+
+
+def _accepted(task: TaskRecord) -> tuple[Response, int, dict[str, str]]:
+    status_url = url_for("loads.task_status", task_id=task.id)
+    body = {"task_id": task.id, "status_url": status_url}
+    return jsonify(body), 202, {"Location": status_url}

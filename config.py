@@ -1,0 +1,72 @@
+"""Settings read from the environment (a .env file may supply them), each with a default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = PROJECT_DIR / "instance"
+SAMPLE_DATA_DIR = PROJECT_DIR / "Documentation" / "sample_data"
+DEFAULT_MAX_UPLOAD_MB = 200
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = f"sqlite:///{INSTANCE_DIR / 'hr.sqlite3'}"
+    csv_source_dir: Path = SAMPLE_DATA_DIR
+    azure_storage_connection_string: str | None = None
+    azure_storage_container: str | None = None
+    backup_dir: Path = INSTANCE_DIR / "backups"
+    azure_backup_container: str | None = None
+    celery_broker_url: str | None = None
+    api_keys: tuple[str, ...] = field(default=())
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from environ; by default the process environment over a .env file."""
+        if environ is None:
+            from dotenv import dotenv_values
+
+            file_values = dotenv_values(PROJECT_DIR / ".env")
+            environ = {**{k: v for k, v in file_values.items() if v is not None}, **os.environ}
+
+        def get(name: str) -> str | None:
+            value = environ.get(name, "").strip()
+            return value or None
+
+        defaults = cls()
+        return cls(
+            host=get("HOST") or defaults.host,
+            port=_int("PORT", get("PORT"), defaults.port, 1, 65535),
+            database_url=get("DATABASE_URL") or defaults.database_url,
+            csv_source_dir=Path(get("CSV_SOURCE_DIR") or defaults.csv_source_dir),
+            azure_storage_connection_string=get("AZURE_STORAGE_CONNECTION_STRING"),
+            azure_storage_container=get("AZURE_STORAGE_CONTAINER"),
+            backup_dir=Path(get("BACKUP_DIR") or defaults.backup_dir),
+            azure_backup_container=get("AZURE_BACKUP_CONTAINER"),
+            celery_broker_url=get("CELERY_BROKER_URL"),
+            api_keys=tuple(k.strip() for k in (get("API_KEYS") or "").split(",") if k.strip()),
+            max_upload_mb=_int("MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20),
+        )
+
+
+def _int(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {number}")
+    return number

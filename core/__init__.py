@@ -1,0 +1,1 @@
+"""Use cases of the migration service and the ports they need."""

@@ -1,0 +1,42 @@
+"""Inserting a batch of JSON rows: each row checked on its own, the valid ones in one go."""
+
+from __future__ import annotations
+
+import uuid
+
+from core.errors import InvalidBatch
+from core.loading import known_references
+from core.ports import Origin, UnitOfWorkFactory
+from core.saving import save
+from domain.rejections import Rejection
+from domain.summary import Summary
+from domain.tables import TableSpec
+from domain.validation import Candidate, RowChecker
+
+MAX_BATCH_ROWS = 1000
+
+
+def insert_batch(
+    uow_factory: UnitOfWorkFactory, spec: TableSpec, rows: object
+) -> tuple[str, Summary]:
+    """Check and store 1 to 1000 rows; returns the batch id and a summary of every row."""
+    if not isinstance(rows, list):
+        raise InvalidBatch("'rows' must be a JSON array of row objects")
+    if not 1 <= len(rows) <= MAX_BATCH_ROWS:
+        raise InvalidBatch(
+            f"a batch holds 1 to {MAX_BATCH_ROWS} rows, this one has {len(rows)}",
+            {"rows": len(rows), "min": 1, "max": MAX_BATCH_ROWS},
+        )
+    batch_id = str(uuid.uuid4())
+    checker = RowChecker(spec, known_references(uow_factory, spec))
+    candidates: list[Candidate] = []
+    rejections: list[Rejection] = []
+    for index, row in enumerate(rows):
+        checked = checker.check_json(row, index)
+        if isinstance(checked, Candidate):
+            candidates.append(checked)
+        else:
+            rejections.append(checked)
+    summary = Summary(spec.name)
+    save(uow_factory, spec, candidates, rejections, Origin(batch_id=batch_id), summary)
+    return batch_id, summary

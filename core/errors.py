@@ -1,0 +1,44 @@
+"""Errors the use cases raise; the API turns each into a 4xx answer."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, details: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+
+
+class SourceFileNotFound(NotFound):
+    code = "source_file_not_found"
+
+
+class InvalidSourceName(ServiceError):
+    code = "invalid_source_name"
+
+
+class InvalidBatch(ServiceError):
+    code = "invalid_batch"
+
+
+class InvalidRequest(ServiceError):
+    code = "invalid_request"
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+
+
+class SourceUnavailable(ServiceError):
+    code = "source_unavailable"
+
+
+class ConcurrentWrite(Exception):
+    """Another writer inserted one of the same ids first; the unit of work can be retried."""

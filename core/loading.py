@@ -1,0 +1,70 @@
+"""Loading a CSV stream into a table, chunk by chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import IO
+
+from core.csv_records import CsvRecord, read_records
+from core.ports import Origin, UnitOfWorkFactory
+from core.saving import save
+from domain.rejections import Reason, Rejection
+from domain.summary import Summary
+from domain.tables import TableSpec
+from domain.validation import Candidate, RowChecker
+
+CHUNK_ROWS = 5000
+KEPT_REJECTIONS = 100
+
+
+def load_csv(
+    uow_factory: UnitOfWorkFactory,
+    spec: TableSpec,
+    stream: IO[bytes],
+    origin: Origin,
+    on_progress: Callable[[int], None] = lambda rows: None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Summary:
+    """Check every record of the stream and store it; one transaction a chunk.
+
+    A failure part way leaves the chunks before it stored; loading the file again is
+    harmless, since stored rows with the same values count as already_exists.
+    """
+    checker = RowChecker(spec, known_references(uow_factory, spec))
+    summary = Summary(spec.name, keep=KEPT_REJECTIONS)
+    records = read_records(stream, spec.column_names)
+    for chunk in _chunks(records, chunk_rows):
+        candidates: list[Candidate] = []
+        rejections: list[Rejection] = []
+        for record in chunk:
+            checked = _check(checker, spec, record)
+            if isinstance(checked, Candidate):
+                candidates.append(checked)
+            else:
+                rejections.append(checked)
+        save(uow_factory, spec, candidates, rejections, origin, summary)
+        on_progress(summary.processed)
+    return summary
+
+
+def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[str, set[int]]:
+    """The ids of the tables that spec's columns refer to."""
+    with uow_factory() as uow:
+        return {c.references: uow.rows.ids(c.references) for c in spec.columns if c.references}
+
+
+def _check(checker: RowChecker, spec: TableSpec, record: CsvRecord) -> Candidate | Rejection:
+    if record.bad_encoding or record.too_large:
+        reason, message = (
+            (Reason.INVALID_ENCODING, "the line is not valid UTF-8")
+            if record.bad_encoding
+            else (Reason.TOO_LONG, "the record is larger than a CSV field may be")
+        )
+        return Rejection(spec.name, reason, message, record.raw, line=record.line)
+    return checker.check_csv(record.fields, record.line, record.raw)
+
+
+def _chunks(records: Iterator[CsvRecord], size: int) -> Iterator[list[CsvRecord]]:
+    while chunk := list(islice(records, size)):
+        yield chunk

@@ -1,0 +1,154 @@
+"""The ports of the core: what it needs from databases, storage and task runners."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import IO, Any, Protocol, Self
+
+from domain.rejections import Rejection
+from domain.validation import Values
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where rows came from: a load task or a JSON batch."""
+
+    task_id: str | None = None
+    batch_id: str | None = None
+
+
+class RowRepository(Protocol):
+    def ids(self, table: str) -> set[int]: ...
+
+    def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]: ...
+
+    def insert(self, table: str, rows: Sequence[Values]) -> None:
+        """Insert rows whose ids are not stored; raise ConcurrentWrite if one is."""
+
+
+class RejectionRepository(Protocol):
+    def add(self, rejections: Sequence[Rejection], origin: Origin) -> None: ...
+
+    def forget(self, origin: Origin) -> None:
+        """Delete what an earlier attempt of the same task stored."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: nothing is kept unless commit() is called."""
+
+    rows: RowRepository
+    rejections: RejectionRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class CsvSource(Protocol):
+    """Where the CSV files are: a local folder or a blob container."""
+
+    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+        """A binary stream of the file; raise SourceFileNotFound if there is none."""
+
+    def exists(self, name: str) -> bool: ...
+
+    def save(self, name: str, stream: IO[bytes]) -> None: ...
+
+    def check(self) -> None:
+        """Raise SourceUnavailable if the source cannot be reached."""
+
+
+@dataclass
+class TaskRecord:
+    id: str
+    table: str
+    source: str
+    state: str = "PENDING"
+    rows_read: int = 0
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class TaskStore(Protocol):
+    def create(self, task: TaskRecord) -> None: ...
+
+    def get(self, task_id: str) -> TaskRecord | None: ...
+
+    def started(self, task_id: str, at: datetime) -> None: ...
+
+    def progress(self, task_id: str, rows_read: int) -> None: ...
+
+    def finished(self, task_id: str, at: datetime, result: dict[str, Any]) -> None: ...
+
+    def failed(self, task_id: str, at: datetime, error: str) -> None: ...
+
+    def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]: ...
+
+
+class TaskQueue(Protocol):
+    def enqueue(self, task_id: str) -> None: ...
+
+    def check(self) -> None:
+        """Raise if the queue cannot take tasks."""
+
+
+@dataclass(frozen=True)
+class QuarterCounts:
+    department: str
+    job: str
+    q1: int
+    q2: int
+    q3: int
+    q4: int
+
+
+@dataclass(frozen=True)
+class DepartmentHires:
+    id: int
+    department: str
+    hired: int
+
+
+class ReportQueries(Protocol):
+    def hires_by_quarter(self, starts: Sequence[datetime]) -> list[QuarterCounts]:
+        """Hires per (department, job) between starts[0] and starts[4], one count a quarter."""
+
+    def hires_by_department(self, start: datetime, end: datetime) -> list[DepartmentHires]: ...
+
+
+@dataclass(frozen=True)
+class RejectionFilter:
+    table: str | None = None
+    task_id: str | None = None
+    batch_id: str | None = None
+
+
+class ReadModel(Protocol):
+    """Plain listings of what is stored."""
+
+    def rows(self, table: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]: ...
+
+    def rejections(
+        self, where: RejectionFilter, page: int, per_page: int
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
+    def check(self) -> None:
+        """Raise if the database cannot be reached."""

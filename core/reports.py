@@ -1,0 +1,38 @@
+"""The two hiring reports, defined once for every database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import InvalidRequest
+from core.ports import DepartmentHires, QuarterCounts, ReportQueries
+from domain.reports import YEAR_MAX, YEAR_MIN, alphabetical, quarter_starts
+
+
+@dataclass(frozen=True)
+class AboveAverage:
+    year: int
+    mean: float
+    rows: list[DepartmentHires]
+
+
+def hired_by_quarter(queries: ReportQueries, year: int) -> list[QuarterCounts]:
+    """Hires of the year per department and job, by quarter, sorted alphabetically."""
+    rows = queries.hires_by_quarter(quarter_starts(_checked(year)))
+    return sorted(rows, key=lambda r: (*alphabetical(r.department), *alphabetical(r.job)))
+
+
+def hiring_above_average(queries: ReportQueries, year: int) -> AboveAverage:
+    """Departments that hired strictly more than the year's mean over hiring departments."""
+    bounds = quarter_starts(_checked(year))
+    counts = queries.hires_by_department(bounds[0], bounds[-1])
+    mean = sum(c.hired for c in counts) / len(counts) if counts else 0.0
+    above = [c for c in counts if c.hired > mean]
+    above.sort(key=lambda c: (-c.hired, *alphabetical(c.department)))
+    return AboveAverage(year, mean, above)
+
+
+def _checked(year: int) -> int:
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise InvalidRequest(f"year must be between {YEAR_MIN} and {YEAR_MAX}")
+    return year

@@ -1,0 +1,81 @@
+"""Storing checked rows: new ids inserted, known ids compared, refused rows recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.errors import ConcurrentWrite
+from core.ports import Origin, UnitOfWorkFactory
+from domain.rejections import Reason, Rejection
+from domain.summary import Summary
+from domain.tables import TableSpec
+from domain.validation import Candidate, Values
+
+
+def save(
+    uow_factory: UnitOfWorkFactory,
+    spec: TableSpec,
+    candidates: Sequence[Candidate],
+    rejections: Sequence[Rejection],
+    origin: Origin,
+    summary: Summary,
+) -> None:
+    """Insert the new rows and record the rejections in one transaction, then count them.
+
+    A row whose id is stored with the same values is `already_exists`; with other values it
+    is rejected as a `conflict`: stored data is never overwritten.
+    """
+    for attempt in (1, 2):
+        try:
+            inserted, existing, refused = _save_once(
+                uow_factory, spec, candidates, rejections, origin
+            )
+            break
+        except ConcurrentWrite:
+            if attempt == 2:
+                raise
+    summary.count(inserted, existing, sorted(refused, key=_position))
+
+
+def _save_once(
+    uow_factory: UnitOfWorkFactory,
+    spec: TableSpec,
+    candidates: Sequence[Candidate],
+    rejections: Sequence[Rejection],
+    origin: Origin,
+) -> tuple[int, int, list[Rejection]]:
+    refused = list(rejections)
+    with uow_factory() as uow:
+        stored = uow.rows.existing(spec.name, [c.id for c in candidates]) if candidates else {}
+        new, same = [], 0
+        for candidate in candidates:
+            values = stored.get(candidate.id)
+            if values is None:
+                new.append(candidate.values)
+            elif values == candidate.values:
+                same += 1
+            else:
+                refused.append(_conflict(spec, candidate, values))
+        if new:
+            uow.rows.insert(spec.name, new)
+        if refused:
+            uow.rejections.add(refused, origin)
+        uow.commit()
+    return len(new), same, refused
+
+
+def _conflict(spec: TableSpec, candidate: Candidate, stored: Values) -> Rejection:
+    differ = [
+        name
+        for name, mine, theirs in zip(spec.column_names, candidate.values, stored, strict=True)
+        if mine != theirs
+    ]
+    return candidate.reject(
+        Reason.CONFLICT,
+        f"id {candidate.id} is stored with other values ({', '.join(differ)} differ)",
+        field=differ[0],
+    )
+
+
+def _position(rejection: Rejection) -> int:
+    return rejection.line if rejection.line is not None else rejection.index or 0

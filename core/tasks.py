@@ -1,0 +1,105 @@
+"""Load tasks: queued, run by a worker, their progress and result kept in the task store."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from core.errors import NotFound, SourceFileNotFound
+from core.loading import load_csv
+from core.ports import CsvSource, Origin, TaskQueue, TaskRecord, TaskStore, UnitOfWorkFactory
+from domain.tables import LOAD_ORDER, table_spec
+
+ALL_TABLES = "all"
+log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class LoadTasks:
+    uow_factory: UnitOfWorkFactory
+    store: TaskStore
+    source: CsvSource
+    queue: TaskQueue
+    clock: Callable[[], datetime] = field(default=_now)
+
+    def submit_all(self) -> TaskRecord:
+        """Queue a load of every table from its file in the source, in load order."""
+        names = [table_spec(t).csv_name for t in LOAD_ORDER]
+        self._require(names)
+        return self._submit(ALL_TABLES, ",".join(names))
+
+    def submit(self, table: str, source_name: str | None = None) -> TaskRecord:
+        """Queue a load of one table from source_name, by default the table's own file."""
+        name = source_name or table_spec(table).csv_name
+        self._require([name])
+        return self._submit(table, name)
+
+    def upload(self, table: str, stream: IO[bytes]) -> TaskRecord:
+        """Store an uploaded file in the source under a new name, then queue its load."""
+        spec = table_spec(table)
+        name = f"uploads/{spec.name}-{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.csv"
+        self.source.save(name, stream)
+        return self._submit(spec.name, name)
+
+    def get(self, task_id: str) -> TaskRecord:
+        task = self.store.get(task_id)
+        if task is None:
+            raise NotFound(f"no task with id {task_id!r}")
+        return task
+
+    def run(self, task_id: str) -> None:
+        """Run a queued task to its end; what goes wrong is recorded as its error."""
+        task = self.get(task_id)
+        self.store.started(task_id, self.clock())
+        try:
+            result = self._load(task)
+        except Exception as error:  # noqa: BLE001 - any failure ends the task as FAILURE
+            log.exception("load task %s failed", task_id)
+            self.store.failed(task_id, self.clock(), f"{type(error).__name__}: {error}")
+            return
+        self.store.finished(task_id, self.clock(), result)
+
+    def _load(self, task: TaskRecord) -> dict[str, Any]:
+        origin = Origin(task_id=task.id)
+        with self.uow_factory() as uow:  # a task run again starts from a clean slate
+            uow.rejections.forget(origin)
+            uow.commit()
+        if task.table == ALL_TABLES:
+            pairs = list(zip(LOAD_ORDER, task.source.split(","), strict=True))
+        else:
+            pairs = [(task.table, task.source)]
+        done = 0
+        results: dict[str, Any] = {}
+        for table, name in pairs:
+
+            def progress(rows: int, before: int = done) -> None:
+                self.store.progress(task.id, before + rows)
+
+            with self.source.open(name) as stream:
+                summary = load_csv(self.uow_factory, table_spec(table), stream, origin, progress)
+            done += summary.processed
+            results[table] = summary.as_dict()
+        if task.table == ALL_TABLES:
+            return {"tables": results}
+        return results[task.table]
+
+    def _require(self, names: list[str]) -> None:
+        missing = [n for n in names if not self.source.exists(n)]
+        if missing:
+            raise SourceFileNotFound(
+                f"not in the CSV source: {', '.join(missing)}", {"missing": missing}
+            )
+
+    def _submit(self, table: str, source: str) -> TaskRecord:
+        task = TaskRecord(id=str(uuid.uuid4()), table=table, source=source, created_at=self.clock())
+        self.store.create(task)
+        self.queue.enqueue(task.id)
+        return task

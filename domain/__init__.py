@@ -1,0 +1,1 @@
+"""Entities and data rules of the HR migration. Standard library only."""

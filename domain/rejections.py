@@ -1,0 +1,49 @@
+"""Why a row was refused, and the record of it that is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Reason(str, Enum):
+    REQUIRED = "required"
+    INVALID_INTEGER = "invalid_integer"
+    OUT_OF_RANGE = "out_of_range"
+    INVALID_TEXT = "invalid_text"
+    TOO_LONG = "too_long"
+    INVALID_DATETIME = "invalid_datetime"
+    UNKNOWN_DEPARTMENT = "unknown_department"
+    UNKNOWN_JOB = "unknown_job"
+    WRONG_FIELD_COUNT = "wrong_field_count"
+    INVALID_ENCODING = "invalid_encoding"
+    DUPLICATE_ID = "duplicate_id"
+    UNKNOWN_FIELD = "unknown_field"
+    INVALID_ROW = "invalid_row"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One refused row: where it came from, what was wrong, and the raw record."""
+
+    table: str
+    reason: Reason
+    message: str
+    raw: str
+    field: str | None = None
+    record_id: int | None = None
+    line: int | None = None  # 1-based physical line of a CSV file
+    index: int | None = None  # 0-based position in a JSON batch
+
+    def as_dict(self) -> dict[str, object]:
+        where: dict[str, object] = (
+            {"line": self.line} if self.line is not None else {"index": self.index}
+        )
+        return {
+            **where,
+            "id": self.record_id,
+            "field": self.field,
+            "reason": self.reason.value,
+            "message": self.message,
+        }

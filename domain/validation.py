@@ -1,0 +1,162 @@
+"""The data rules applied to one row, from a CSV file or from a JSON batch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain import fields as f
+from domain.rejections import Reason, Rejection
+from domain.seen_ids import SeenIds
+from domain.tables import Column, Kind, TableSpec
+
+Values = tuple[Any, ...]
+
+_TEXT_PARSERS: dict[Kind, Callable[[str], Any]] = {
+    Kind.ID: f.int_from_text,
+    Kind.REFERENCE: f.int_from_text,
+    Kind.TEXT: f.text_from_text,
+    Kind.DATETIME: f.datetime_from_text,
+}
+_JSON_PARSERS: dict[Kind, Callable[[Any], Any]] = {
+    Kind.ID: f.int_from_json,
+    Kind.REFERENCE: f.int_from_json,
+    Kind.TEXT: f.text_from_json,
+    Kind.DATETIME: f.datetime_from_json,
+}
+_UNKNOWN_REFERENCE = {"departments": Reason.UNKNOWN_DEPARTMENT, "jobs": Reason.UNKNOWN_JOB}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A row that passed every rule that can be checked without the stored table."""
+
+    table: str
+    values: Values
+    raw: object
+    line: int | None = None
+    index: int | None = None
+
+    @property
+    def id(self) -> int:
+        return int(self.values[0])
+
+    def reject(self, reason: Reason, message: str, field: str | None = None) -> Rejection:
+        return Rejection(
+            table=self.table,
+            reason=reason,
+            message=message,
+            raw=render_raw(self.raw),
+            field=field,
+            record_id=self.id,
+            line=self.line,
+            index=self.index,
+        )
+
+
+def render_raw(raw: object) -> str:
+    if isinstance(raw, str):
+        return raw
+    return json.dumps(raw, ensure_ascii=False, default=str)
+
+
+@dataclass
+class RowChecker:
+    """Checks rows of one table, one at a time, within one file or batch.
+
+    `known` holds the ids of the referenced tables; ids repeated within the file or
+    batch are refused as duplicate_id, the first one wins.
+    """
+
+    spec: TableSpec
+    known: Mapping[str, Container[int]]
+    seen: SeenIds = field(default_factory=SeenIds)
+
+    def check_csv(self, fields: list[str], line: int, raw: str) -> Candidate | Rejection:
+        where = {"line": line, "raw": raw}
+        if len(fields) != len(self.spec.columns):
+            return self._rejection(
+                Reason.WRONG_FIELD_COUNT,
+                f"{len(fields)} fields, expected {len(self.spec.columns)} "
+                f"({', '.join(self.spec.column_names)})",
+                **where,
+            )
+        return self._check(fields, _TEXT_PARSERS, where)
+
+    def check_json(self, row: object, index: int) -> Candidate | Rejection:
+        where = {"index": index, "raw": row}
+        if not isinstance(row, dict):
+            return self._rejection(Reason.INVALID_ROW, "a row must be a JSON object", **where)
+        unknown = sorted(str(k) for k in row if k not in self.spec.column_names)
+        if unknown:
+            return self._rejection(
+                Reason.UNKNOWN_FIELD,
+                f"unknown field(s) {', '.join(unknown)}; "
+                f"{self.spec.name} has {', '.join(self.spec.column_names)}",
+                field=unknown[0],
+                record_id=_plain_id(row.get("id")),
+                **where,
+            )
+        values = [row.get(name) for name in self.spec.column_names]
+        return self._check(values, _JSON_PARSERS, where)
+
+    def _check(
+        self, raw_values: list[Any], parsers: Mapping[Kind, Callable[[Any], Any]], where: dict
+    ) -> Candidate | Rejection:
+        values: list[Any] = []
+        record_id: int | None = None
+        for column, raw_value in zip(self.spec.columns, raw_values, strict=True):
+            try:
+                value = parsers[column.kind](raw_value)
+            except f.FieldError as error:
+                return self._rejection(
+                    error.reason, error.message, field=column.name, record_id=record_id, **where
+                )
+            problem = self._problem(column, value)
+            if problem is not None:
+                reason, message = problem
+                return self._rejection(
+                    reason, message, field=column.name, record_id=record_id or value, **where
+                )
+            if column.kind is Kind.ID:
+                record_id = value
+            values.append(value)
+        return Candidate(self.spec.name, tuple(values), where["raw"], where.get("line"), where.get("index"))
+
+    def _problem(self, column: Column, value: Any) -> tuple[Reason, str] | None:
+        if column.kind is Kind.ID and not self.seen.add(value):
+            return Reason.DUPLICATE_ID, f"id {value} appears earlier in the same file or batch"
+        if column.references is not None and value not in self.known[column.references]:
+            singular = column.references.rstrip("s")
+            return _UNKNOWN_REFERENCE[column.references], f"no {singular} with id {value}"
+        return None
+
+    def _rejection(
+        self,
+        reason: Reason,
+        message: str,
+        *,
+        raw: object,
+        field: str | None = None,
+        record_id: int | None = None,
+        line: int | None = None,
+        index: int | None = None,
+    ) -> Rejection:
+        return Rejection(
+            table=self.spec.name,
+            reason=reason,
+            message=message,
+            raw=render_raw(raw),
+            field=field,
+            record_id=record_id,
+            line=line,
+            index=index,
+        )
+
+
+def _plain_id(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= f.MAX_ID:
+        return value
+    return None

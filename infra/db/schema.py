@@ -1,0 +1,84 @@
+"""The tables of the database, for SQLite, PostgreSQL and SQL Server alike."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Unicode,
+    UnicodeText,
+)
+
+metadata = MetaData()
+
+# Unicode maps to NVARCHAR on SQL Server, so names in any script survive there too.
+departments = Table(
+    "departments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("department", Unicode(255), nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("job", Unicode(255), nullable=False),
+)
+
+# No foreign keys: department and job ids are checked against in-memory sets before the
+# insert, which keeps bulk loads fast (foreign keys slow PostgreSQL's COPY several times).
+hired_employees = Table(
+    "hired_employees",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", Unicode(255), nullable=False),
+    Column("datetime", DateTime(), nullable=False),  # UTC
+    Column("department_id", Integer, nullable=False),
+    Column("job_id", Integer, nullable=False),
+    Index("ix_hired_employees_datetime", "datetime"),
+)
+
+load_tasks = Table(
+    "load_tasks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("table_name", String(32), nullable=False),
+    Column("source", Unicode(1024), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("rows_read", BigInteger, nullable=False, default=0),
+    Column("result", UnicodeText, nullable=True),  # JSON
+    Column("error", UnicodeText, nullable=True),
+    Column("created_at", DateTime(), nullable=False),
+    Column("started_at", DateTime(), nullable=True),
+    Column("finished_at", DateTime(), nullable=True),
+    Index("ix_load_tasks_created_at", "created_at"),
+)
+
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("table_name", String(32), nullable=False),
+    Column("task_id", String(36), nullable=True),
+    Column("batch_id", String(36), nullable=True),
+    Column("line", BigInteger, nullable=True),
+    Column("position", Integer, nullable=True),
+    Column("record_id", BigInteger, nullable=True),
+    Column("field", String(64), nullable=True),
+    Column("reason", String(32), nullable=False),
+    Column("message", Unicode(1024), nullable=False),
+    Column("raw", UnicodeText, nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Index("ix_rejections_task_id", "task_id"),
+    Index("ix_rejections_batch_id", "batch_id"),
+    Index("ix_rejections_table_name", "table_name"),
+)
+
+DATA_TABLES: dict[str, Table] = {t.name: t for t in (departments, jobs, hired_employees)}

@@ -1,0 +1,80 @@
+"""Load task records in the SQL database, so status survives restarts of any process."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.engine import Row
+
+from core.ports import TaskRecord
+from infra.db.schema import load_tasks
+from infra.db.values import from_db, to_db
+
+
+class SqlTaskStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, task: TaskRecord) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(load_tasks).values(
+                    id=task.id,
+                    table_name=task.table,
+                    source=task.source,
+                    state=task.state,
+                    rows_read=task.rows_read,
+                    created_at=to_db(task.created_at),
+                )
+            )
+
+    def get(self, task_id: str) -> TaskRecord | None:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(load_tasks).where(load_tasks.c.id == task_id)).first()
+        return None if row is None else _record(row)
+
+    def started(self, task_id: str, at: datetime) -> None:
+        self._set(task_id, state="STARTED", started_at=to_db(at), finished_at=None, error=None)
+
+    def progress(self, task_id: str, rows_read: int) -> None:
+        self._set(task_id, rows_read=rows_read)
+
+    def finished(self, task_id: str, at: datetime, result: dict[str, Any]) -> None:
+        self._set(task_id, state="SUCCESS", finished_at=to_db(at), result=json.dumps(result))
+
+    def failed(self, task_id: str, at: datetime, error: str) -> None:
+        self._set(task_id, state="FAILURE", finished_at=to_db(at), error=error)
+
+    def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
+        query = (
+            select(load_tasks)
+            .order_by(load_tasks.c.created_at.desc(), load_tasks.c.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        with self.engine.begin() as conn:
+            total = conn.scalar(select(func.count()).select_from(load_tasks)) or 0
+            rows = conn.execute(query).all()
+        return [_record(r) for r in rows], total
+
+    def _set(self, task_id: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(load_tasks).where(load_tasks.c.id == task_id).values(**values))
+
+
+def _record(row: Row[Any]) -> TaskRecord:
+    return TaskRecord(
+        id=row.id,
+        table=row.table_name,
+        source=row.source,
+        state=row.state,
+        rows_read=row.rows_read,
+        result=json.loads(row.result) if row.result else None,
+        error=row.error,
+        created_at=from_db(row.created_at),
+        started_at=from_db(row.started_at),
+        finished_at=from_db(row.finished_at),
+    )

@@ -1,0 +1,49 @@
+"""CSV files in a local folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import IO
+
+from core.errors import InvalidSourceName, SourceFileNotFound, SourceUnavailable
+
+
+class LocalFolderCsvSource:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+        path = self._path(name)
+        try:
+            return path.open("rb")
+        except (FileNotFoundError, IsADirectoryError):
+            raise SourceFileNotFound(f"{name} is not in the CSV source folder") from None
+
+    def exists(self, name: str) -> bool:
+        return self._path(name).is_file()
+
+    def save(self, name: str, stream: IO[bytes]) -> None:
+        path = self._path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(stream, out, 1024 * 1024)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise SourceUnavailable(f"{self.root} is not a folder")
+
+    def _path(self, name: str) -> Path:
+        path = (self.root / name).resolve()
+        if not name or not path.is_relative_to(self.root) or path == self.root:
+            raise InvalidSourceName(f"{name!r} is not a file name inside the CSV source")
+        return path

@@ -1,0 +1,30 @@
+"""Runs load tasks on a thread pool inside the web process: the default with no broker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class InProcessTaskQueue:
+    def __init__(self, run: Callable[[str], None], workers: int = 2) -> None:
+        self._run = run
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load-task")
+
+    def enqueue(self, task_id: str) -> None:
+        self._pool.submit(self._run, task_id).add_done_callback(_log_error)
+
+    def check(self) -> None:
+        """A thread pool in this process is always there."""
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _log_error(future: Future[None]) -> None:
+    error = future.exception()
+    if error is not None:
+        log.error("load task crashed", exc_info=error)
