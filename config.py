@@ -56,7 +56,9 @@ class Settings:
             azure_backup_container=get("AZURE_BACKUP_CONTAINER"),
             celery_broker_url=get("CELERY_BROKER_URL"),
             api_keys=tuple(k.strip() for k in (get("API_KEYS") or "").split(",") if k.strip()),
-            max_upload_mb=_int("MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20),
+            max_upload_mb=_int(
+                "MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20
+            ),
         )
 
 

@@ -24,7 +24,9 @@ _INIT = "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui
 def openapi() -> Response:
     spec = current_app.extensions.get("hr_openapi")
     if spec is None:
-        spec = current_app.extensions["hr_openapi"] = build_spec(current_app.config.get("VERSION", "1.0.0"))
+        spec = current_app.extensions["hr_openapi"] = build_spec(
+            current_app.config.get("VERSION", "1.0.0")
+        )
     return jsonify(spec)
 
 

@@ -63,6 +63,9 @@ def register_error_handlers(app: Flask) -> None:
 def _summary(error: ValidationError) -> str:
     messages = error.messages
     if isinstance(messages, dict):
-        parts = [f"{name}: {' '.join(map(str, m)) if isinstance(m, list) else m}" for name, m in messages.items()]
+        parts = [
+            f"{name}: {' '.join(map(str, m)) if isinstance(m, list) else m}"
+            for name, m in messages.items()
+        ]
         return "; ".join(parts)
     return str(messages)

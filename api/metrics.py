@@ -5,7 +5,13 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 
 from domain.summary import Summary
 
@@ -14,15 +20,21 @@ class Metrics:
     def __init__(self, app: Flask) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "http_requests", "HTTP requests answered", ["method", "route", "status"],
+            "http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "http_request_duration_seconds", "Time to answer a request", ["method", "route"],
+            "http_request_duration_seconds",
+            "Time to answer a request",
+            ["method", "route"],
             registry=self.registry,
         )
         self.rows = Counter(
-            "rows", "Rows received through batches, by outcome", ["table", "outcome"],
+            "rows",
+            "Rows received through batches, by outcome",
+            ["table", "outcome"],
             registry=self.registry,
         )
         app.extensions["hr_metrics"] = self

@@ -20,7 +20,9 @@ _TABLE = {
 }
 
 
-def _answer(description: str, schema: dict[str, Any] = _OBJECT, mime: str = "application/json") -> dict[str, Any]:
+def _answer(
+    description: str, schema: dict[str, Any] = _OBJECT, mime: str = "application/json"
+) -> dict[str, Any]:
     return {"description": description, "content": {mime: {"schema": schema}}}
 
 
@@ -57,53 +59,153 @@ def build_spec(version: str) -> dict[str, Any]:
         },
     )
     spec.components.schema("BatchBody", schema=BatchBody)
-    spec.components.security_scheme("ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    spec.components.security_scheme(
+        "ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    )
     accepted = {"202": _answer("load queued: task_id and status_url")}
-    write = {"security": [{"ApiKey": []}]}
+    write: dict[str, Any] = {"security": [{"ApiKey": []}]}
     paths: dict[str, dict[str, Any]] = {
         "/health": {"get": _op("liveness", {"200": _answer("alive")})},
-        "/health/ready": {"get": _op("database, task queue and CSV source reachable", {"200": _answer("ready")}, 503)},
-        "/upload-files": {"post": _op("load departments, jobs and hired_employees from the CSV source", accepted, 401, 404, **write)},
+        "/health/ready": {
+            "get": _op(
+                "database, task queue and CSV source reachable", {"200": _answer("ready")}, 503
+            )
+        },
+        "/upload-files": {
+            "post": _op(
+                "load departments, jobs and hired_employees from the CSV source",
+                accepted,
+                401,
+                404,
+                **write,
+            )
+        },
         "/upload/{table}": {
             "post": _op(
                 "load one table from its file in the source, or from a multipart 'file'",
-                accepted, 400, 401, 404, 413,
+                accepted,
+                400,
+                401,
+                404,
+                413,
                 parameters=[_TABLE],
-                requestBody={"required": False, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                requestBody={
+                    "required": False,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
                 **write,
             )
         },
         "/batch/{table}": {
             "post": _op(
                 "insert 1 to 1000 rows; each row checked on its own",
-                {"200": _answer("summary of every row")}, 400, 401, 404, 413, 422,
+                {"200": _answer("summary of every row")},
+                400,
+                401,
+                404,
+                413,
+                422,
                 parameters=[_TABLE],
-                requestBody={"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchBody"}}}},
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/BatchBody"}}
+                    },
+                },
                 **write,
             )
         },
         "/task-status/{task_id}": {
-            "get": _op("state, progress and result of a load", {"200": _answer("task")}, 404,
-                       parameters=[{"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}])
+            "get": _op(
+                "state, progress and result of a load",
+                {"200": _answer("task")},
+                404,
+                parameters=[
+                    {
+                        "name": "task_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+            )
         },
-        "/task-list": {"get": _op("loads, newest first", {"200": _answer("page of tasks")}, 400, parameters=[{"in": "query", "schema": PageArgs}])},
-        "/rejections": {"get": _op("rejected rows with their reasons", {"200": _answer("page of rejections")}, 400, parameters=[{"in": "query", "schema": RejectionArgs}])},
+        "/task-list": {
+            "get": _op(
+                "loads, newest first",
+                {"200": _answer("page of tasks")},
+                400,
+                parameters=[{"in": "query", "schema": PageArgs}],
+            )
+        },
+        "/rejections": {
+            "get": _op(
+                "rejected rows with their reasons",
+                {"200": _answer("page of rejections")},
+                400,
+                parameters=[{"in": "query", "schema": RejectionArgs}],
+            )
+        },
         "/report/hired-by-quarter": {
-            "get": _op("hires per department and job in a year, by quarter",
-                       {"200": {"description": "report", "content": {"application/json": {"schema": _OBJECT}, "text/csv": {"schema": {"type": "string"}}}}},
-                       400, parameters=[{"in": "query", "schema": ReportArgs}])
+            "get": _op(
+                "hires per department and job in a year, by quarter",
+                {
+                    "200": {
+                        "description": "report",
+                        "content": {
+                            "application/json": {"schema": _OBJECT},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    }
+                },
+                400,
+                parameters=[{"in": "query", "schema": ReportArgs}],
+            )
         },
         "/report/hiring-above-average": {
-            "get": _op("departments that hired more than the year's mean",
-                       {"200": {"description": "report", "content": {"application/json": {"schema": _OBJECT}, "text/csv": {"schema": {"type": "string"}}}}},
-                       400, parameters=[{"in": "query", "schema": ReportArgs}])
+            "get": _op(
+                "departments that hired more than the year's mean",
+                {
+                    "200": {
+                        "description": "report",
+                        "content": {
+                            "application/json": {"schema": _OBJECT},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    }
+                },
+                400,
+                parameters=[{"in": "query", "schema": ReportArgs}],
+            )
         },
         "/openapi.json": {"get": _op("this document", {"200": _answer("OpenAPI 3")})},
-        "/docs": {"get": _op("interactive API page", {"200": _answer("page", {"type": "string"}, "text/html")})},
-        "/metrics": {"get": _op("Prometheus metrics", {"200": _answer("metrics", {"type": "string"}, "text/plain")})},
+        "/docs": {
+            "get": _op(
+                "interactive API page", {"200": _answer("page", {"type": "string"}, "text/html")}
+            )
+        },
+        "/metrics": {
+            "get": _op(
+                "Prometheus metrics", {"200": _answer("metrics", {"type": "string"}, "text/plain")}
+            )
+        },
     }
     for listing in ("/departments", "/jobs", "/hired-employees"):
-        paths[listing] = {"get": _op("stored rows by id", {"200": _answer("page of rows")}, 400, parameters=[{"in": "query", "schema": PageArgs}])}
+        paths[listing] = {
+            "get": _op(
+                "stored rows by id",
+                {"200": _answer("page of rows")},
+                400,
+                parameters=[{"in": "query", "schema": PageArgs}],
+            )
+        }
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -22,7 +22,9 @@ def quarter_report() -> Response:
     cells = [(r.department, r.job, r.q1, r.q2, r.q3, r.q4) for r in rows]
     if args["format"] == "csv":
         return csv_response(f"hired-by-quarter-{args['year']}.csv", QUARTER_COLUMNS, cells)
-    return jsonify({"year": args["year"], "rows": [dict(zip(QUARTER_COLUMNS, c, strict=True)) for c in cells]})
+    return jsonify(
+        {"year": args["year"], "rows": [dict(zip(QUARTER_COLUMNS, c, strict=True)) for c in cells]}
+    )
 
 
 @bp.get("/hiring-above-average")

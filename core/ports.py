@@ -40,8 +40,11 @@ class RejectionRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: nothing is kept unless commit() is called."""
 
-    rows: RowRepository
-    rejections: RejectionRepository
+    @property
+    def rows(self) -> RowRepository: ...
+
+    @property
+    def rejections(self) -> RejectionRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -61,7 +61,7 @@ class LoadTasks:
         self.store.started(task_id, self.clock())
         try:
             result = self._load(task)
-        except Exception as error:  # noqa: BLE001 - any failure ends the task as FAILURE
+        except Exception as error:
             log.exception("load task %s failed", task_id)
             self.store.failed(task_id, self.clock(), f"{type(error).__name__}: {error}")
             return
@@ -89,7 +89,8 @@ class LoadTasks:
             results[table] = summary.as_dict()
         if task.table == ALL_TABLES:
             return {"tables": results}
-        return results[task.table]
+        single: dict[str, Any] = results[task.table]
+        return single
 
     def _require(self, names: list[str]) -> None:
         missing = [n for n in names if not self.source.exists(n)]

@@ -53,9 +53,7 @@ def int_from_json(value: object) -> int:
     if value is None:
         raise _required()
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(
-            Reason.INVALID_INTEGER, f"must be a JSON integer, not {_json_kind(value)}"
-        )
+        raise FieldError(Reason.INVALID_INTEGER, f"must be a JSON integer, not {_json_kind(value)}")
     return _checked_id(value)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     REQUIRED = "required"
     INVALID_INTEGER = "invalid_integer"
     OUT_OF_RANGE = "out_of_range"

@@ -34,9 +34,7 @@ class TableSpec:
         return tuple(c.name for c in self.columns)
 
 
-DEPARTMENTS = TableSpec(
-    "departments", (Column("id", Kind.ID), Column("department", Kind.TEXT))
-)
+DEPARTMENTS = TableSpec("departments", (Column("id", Kind.ID), Column("department", Kind.TEXT)))
 JOBS = TableSpec("jobs", (Column("id", Kind.ID), Column("job", Kind.TEXT)))
 HIRED_EMPLOYEES = TableSpec(
     "hired_employees",

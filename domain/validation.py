@@ -62,6 +62,13 @@ def render_raw(raw: object) -> str:
     return json.dumps(raw, ensure_ascii=False, default=str)
 
 
+@dataclass(frozen=True)
+class _Where:
+    raw: object
+    line: int | None = None
+    index: int | None = None
+
+
 @dataclass
 class RowChecker:
     """Checks rows of one table, one at a time, within one file or batch.
@@ -75,35 +82,35 @@ class RowChecker:
     seen: SeenIds = field(default_factory=SeenIds)
 
     def check_csv(self, fields: list[str], line: int, raw: str) -> Candidate | Rejection:
-        where = {"line": line, "raw": raw}
+        where = _Where(raw, line=line)
         if len(fields) != len(self.spec.columns):
             return self._rejection(
                 Reason.WRONG_FIELD_COUNT,
                 f"{len(fields)} fields, expected {len(self.spec.columns)} "
                 f"({', '.join(self.spec.column_names)})",
-                **where,
+                where,
             )
         return self._check(fields, _TEXT_PARSERS, where)
 
     def check_json(self, row: object, index: int) -> Candidate | Rejection:
-        where = {"index": index, "raw": row}
+        where = _Where(row, index=index)
         if not isinstance(row, dict):
-            return self._rejection(Reason.INVALID_ROW, "a row must be a JSON object", **where)
+            return self._rejection(Reason.INVALID_ROW, "a row must be a JSON object", where)
         unknown = sorted(str(k) for k in row if k not in self.spec.column_names)
         if unknown:
             return self._rejection(
                 Reason.UNKNOWN_FIELD,
                 f"unknown field(s) {', '.join(unknown)}; "
                 f"{self.spec.name} has {', '.join(self.spec.column_names)}",
+                where,
                 field=unknown[0],
                 record_id=_plain_id(row.get("id")),
-                **where,
             )
         values = [row.get(name) for name in self.spec.column_names]
         return self._check(values, _JSON_PARSERS, where)
 
     def _check(
-        self, raw_values: list[Any], parsers: Mapping[Kind, Callable[[Any], Any]], where: dict
+        self, raw_values: list[Any], parsers: Mapping[Kind, Callable[[Any], Any]], where: _Where
     ) -> Candidate | Rejection:
         values: list[Any] = []
         record_id: int | None = None
@@ -112,18 +119,18 @@ class RowChecker:
                 value = parsers[column.kind](raw_value)
             except f.FieldError as error:
                 return self._rejection(
-                    error.reason, error.message, field=column.name, record_id=record_id, **where
+                    error.reason, error.message, where, field=column.name, record_id=record_id
                 )
             problem = self._problem(column, value)
             if problem is not None:
                 reason, message = problem
                 return self._rejection(
-                    reason, message, field=column.name, record_id=record_id or value, **where
+                    reason, message, where, field=column.name, record_id=record_id or value
                 )
             if column.kind is Kind.ID:
                 record_id = value
             values.append(value)
-        return Candidate(self.spec.name, tuple(values), where["raw"], where.get("line"), where.get("index"))
+        return Candidate(self.spec.name, tuple(values), where.raw, where.line, where.index)
 
     def _problem(self, column: Column, value: Any) -> tuple[Reason, str] | None:
         if column.kind is Kind.ID and not self.seen.add(value):
@@ -137,22 +144,19 @@ class RowChecker:
         self,
         reason: Reason,
         message: str,
-        *,
-        raw: object,
+        where: _Where,
         field: str | None = None,
         record_id: int | None = None,
-        line: int | None = None,
-        index: int | None = None,
     ) -> Rejection:
         return Rejection(
             table=self.spec.name,
             reason=reason,
             message=message,
-            raw=render_raw(raw),
+            raw=render_raw(where.raw),
             field=field,
             record_id=record_id,
-            line=line,
-            index=index,
+            line=where.line,
+            index=where.index,
         )
 
 

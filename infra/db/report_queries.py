@@ -24,7 +24,9 @@ class SqlReportQueries:
         e, d, j = hired_employees, departments, jobs
         bounds = [to_db(s) for s in starts]
         quarters = [
-            func.sum(case(((e.c.datetime >= bounds[q]) & (e.c.datetime < bounds[q + 1]), 1), else_=0))
+            func.sum(
+                case(((e.c.datetime >= bounds[q]) & (e.c.datetime < bounds[q + 1]), 1), else_=0)
+            )
             for q in range(4)
         ]
         query = (

@@ -64,7 +64,9 @@ load_tasks = Table(
 rejections = Table(
     "rejections",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("table_name", String(32), nullable=False),
     Column("task_id", String(36), nullable=True),
     Column("batch_id", String(36), nullable=True),

@@ -80,10 +80,15 @@ class SqlRejectionRepository:
 
     def forget(self, origin: Origin) -> None:
         if origin.task_id is not None:
-            self.connection.execute(delete(rejections).where(rejections.c.task_id == origin.task_id))
+            self.connection.execute(
+                delete(rejections).where(rejections.c.task_id == origin.task_id)
+            )
 
 
 class SqlUnitOfWork:
+    rows: SqlRowRepository
+    rejections: SqlRejectionRepository
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
