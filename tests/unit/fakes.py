@@ -1,0 +1,142 @@
+"""State-keeping fakes of the core's ports."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import IO, Any, Self
+
+from core.errors import SourceFileNotFound
+from core.ports import Origin, TaskRecord
+from domain.rejections import Rejection
+from domain.validation import Values
+
+
+class FakeDatabase:
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[int, Values]] = {
+            "departments": {},
+            "jobs": {},
+            "hired_employees": {},
+        }
+        self.rejections: list[tuple[Rejection, Origin]] = []
+        self.commits = 0
+
+
+class FakeRows:
+    def __init__(self, pending: dict[str, dict[int, Values]]) -> None:
+        self.pending = pending
+
+    def ids(self, table: str) -> set[int]:
+        return set(self.pending[table])
+
+    def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]:
+        return {i: self.pending[table][i] for i in ids if i in self.pending[table]}
+
+    def insert(self, table: str, rows: Sequence[Values]) -> None:
+        for row in rows:
+            assert row[0] not in self.pending[table], f"id {row[0]} inserted twice"
+            self.pending[table][row[0]] = row
+
+
+class FakeRejections:
+    def __init__(self, pending: list[tuple[Rejection, Origin]]) -> None:
+        self.pending = pending
+
+    def add(self, rejections: Sequence[Rejection], origin: Origin) -> None:
+        self.pending.extend((r, origin) for r in rejections)
+
+    def forget(self, origin: Origin) -> None:
+        self.pending[:] = [(r, o) for r, o in self.pending if o != origin]
+
+
+class FakeUnitOfWork:
+    """Keeps changes apart until commit(), like a transaction."""
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    def __enter__(self) -> Self:
+        self._tables = {name: dict(rows) for name, rows in self.db.tables.items()}
+        self._rejections = list(self.db.rejections)
+        self.rows = FakeRows(self._tables)
+        self.rejections = FakeRejections(self._rejections)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pass
+
+    def commit(self) -> None:
+        self.db.tables = self._tables
+        self.db.rejections = self._rejections
+        self.db.commits += 1
+
+
+class FakeSource:
+    def __init__(self, files: dict[str, bytes] | None = None) -> None:
+        self.files = dict(files or {})
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        if name not in self.files:
+            raise SourceFileNotFound(f"{name} missing")
+        yield io.BytesIO(self.files[name])
+
+    def exists(self, name: str) -> bool:
+        return name in self.files
+
+    def save(self, name: str, stream: IO[bytes]) -> None:
+        self.files[name] = stream.read()
+
+    def check(self) -> None:
+        pass
+
+
+class FakeTaskStore:
+    def __init__(self) -> None:
+        self.tasks: dict[str, TaskRecord] = {}
+        self.progress_seen: list[int] = []
+
+    def create(self, task: TaskRecord) -> None:
+        self.tasks[task.id] = task
+
+    def get(self, task_id: str) -> TaskRecord | None:
+        return self.tasks.get(task_id)
+
+    def started(self, task_id: str, at: datetime) -> None:
+        self.tasks[task_id].state, self.tasks[task_id].started_at = "STARTED", at
+
+    def progress(self, task_id: str, rows_read: int) -> None:
+        self.tasks[task_id].rows_read = rows_read
+        self.progress_seen.append(rows_read)
+
+    def finished(self, task_id: str, at: datetime, result: dict[str, Any]) -> None:
+        task = self.tasks[task_id]
+        task.state, task.finished_at, task.result = "SUCCESS", at, result
+
+    def failed(self, task_id: str, at: datetime, error: str) -> None:
+        task = self.tasks[task_id]
+        task.state, task.finished_at, task.error = "FAILURE", at, error
+
+    def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
+        items = sorted(self.tasks.values(), key=lambda t: t.created_at or datetime.min, reverse=True)
+        return items[(page - 1) * per_page : page * per_page], len(items)
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.queued: list[str] = []
+
+    def enqueue(self, task_id: str) -> None:
+        self.queued.append(task_id)
+
+    def check(self) -> None:
+        pass

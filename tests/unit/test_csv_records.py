@@ -1,0 +1,59 @@
+import io
+
+from core.csv_records import read_records
+
+HEADER = ("id", "department")
+
+
+def records(data: bytes):
+    return list(read_records(io.BytesIO(data), HEADER))
+
+
+def test_a_file_with_every_tricky_case():
+    data = (
+        b"\xef\xbb\xbfid,department\r\n"  # BOM and a header row
+        b"1,Sales\r\n"
+        b"\r\n"  # blank line: skipped, not counted
+        b'2,"Research, ""R&D"""\n'  # quoted comma and doubled quotes
+        b'3,"Two\nlines"\n'  # a quoted line break: one record over two physical lines
+        b"4,Caf\xe9\n"  # Latin-1, not UTF-8
+        b"5,a,b\n"
+        b"   \n"
+        b"6,Last"  # no final newline
+    )
+    got = records(data)
+    assert [(r.line, r.fields, r.bad_encoding) for r in got] == [
+        (2, ["1", "Sales"], False),
+        (4, ["2", 'Research, "R&D"'], False),
+        (5, ["3", "Two\nlines"], False),
+        (7, ["4", "Caf\ufffd"], True),
+        (8, ["5", "a", "b"], False),
+        (10, ["6", "Last"], False),
+    ]
+    assert got[1].raw == '2,"Research, ""R&D"""'
+    assert got[2].raw == '3,"Two\nlines"'
+
+
+def test_without_header_the_first_line_is_data():
+    assert [r.fields for r in records(b"1,Sales\n2,Ops\n")] == [["1", "Sales"], ["2", "Ops"]]
+
+
+def test_a_header_is_only_skipped_on_the_first_row():
+    got = records(b"1,Sales\nid,department\n")
+    assert [r.fields for r in got] == [["1", "Sales"], ["id", "department"]]
+
+
+def test_header_matching_ignores_case_and_spaces():
+    assert [r.line for r in records(b"ID , Department\r\n7,Ops\r\n")] == [2]
+
+
+def test_empty_file_has_no_records():
+    assert records(b"") == []
+    assert records(b"\xef\xbb\xbf") == []
+
+
+def test_a_record_larger_than_a_field_may_be_is_reported_and_reading_goes_on():
+    data = b"1,Sales\n2,\"" + b"x" * 200_000 + b'"\n3,Ops\n'
+    got = records(data)
+    assert [(r.line, r.too_large) for r in got] == [(1, False), (2, True), (3, False)]
+    assert got[2].fields == ["3", "Ops"]

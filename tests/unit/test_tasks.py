@@ -1,0 +1,110 @@
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from core.errors import NotFound, SourceFileNotFound
+from core.ports import Origin
+from core.tasks import LoadTasks
+from domain.rejections import Reason, Rejection
+from tests.unit.fakes import FakeDatabase, FakeQueue, FakeSource, FakeTaskStore, FakeUnitOfWork
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+FILES = {
+    "departments.csv": b"1,Sales\n",
+    "jobs.csv": b"1,Clerk\n",
+    "hired_employees.csv": b"1,Ana,2021-01-01T00:00:00Z,1,1\n2,Bo,2021-01-01T00:00:00Z,1,2\n",
+}
+
+
+@pytest.fixture
+def db():
+    return FakeDatabase()
+
+
+def make_tasks(db, files=FILES):
+    return LoadTasks(
+        lambda: FakeUnitOfWork(db), FakeTaskStore(), FakeSource(files), FakeQueue(), clock=lambda: NOW
+    )
+
+
+def test_a_submitted_load_is_pending_and_queued(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    assert (task.state, task.table, task.source, task.created_at) == (
+        "PENDING",
+        "departments",
+        "departments.csv",
+        NOW,
+    )
+    assert tasks.queue.queued == [task.id]
+    assert tasks.get(task.id) is task
+
+
+def test_loading_all_tables_runs_in_order_and_sums_progress(db):
+    tasks = make_tasks(db)
+    task = tasks.submit_all()
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert done.state == "SUCCESS"
+    assert list(done.result["tables"]) == ["departments", "jobs", "hired_employees"]
+    employees = done.result["tables"]["hired_employees"]
+    assert (employees["inserted"], employees["rejected"]) == (1, 1)
+    assert employees["rejections"][0]["reason"] == "unknown_job"
+    assert done.rows_read == 4
+    assert tasks.store.progress_seen == [1, 2, 4]
+
+
+def test_a_missing_file_is_refused_before_queueing(db):
+    tasks = make_tasks(db, {"departments.csv": b""})
+    with pytest.raises(SourceFileNotFound) as caught:
+        tasks.submit_all()
+    assert caught.value.details == {"missing": ["jobs.csv", "hired_employees.csv"]}
+    assert tasks.queue.queued == []
+
+
+def test_a_failing_load_ends_as_failure_with_the_error(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    del tasks.source.files["departments.csv"]
+    tasks.run(task.id)
+    failed = tasks.get(task.id)
+    assert (failed.state, failed.error, failed.finished_at) == (
+        "FAILURE",
+        "SourceFileNotFound: departments.csv missing",
+        NOW,
+    )
+
+
+def test_running_a_task_again_forgets_the_rejections_of_the_earlier_attempt(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("hired_employees")
+    db.tables["departments"] = {1: (1, "Sales")}
+    db.tables["jobs"] = {1: (1, "Clerk")}
+    tasks.run(task.id)
+    tasks.run(task.id)
+    assert len(db.rejections) == 1
+    assert tasks.get(task.id).result["already_exists"] == 1
+
+
+def test_an_upload_is_stored_under_a_new_name_and_loaded_from_it(db):
+    tasks = make_tasks(db)
+    task = tasks.upload("departments", io.BytesIO(b"9,Legal\n"))
+    assert task.source.startswith("uploads/departments-20260102T030405-")
+    assert tasks.source.files[task.source] == b"9,Legal\n"
+    tasks.run(task.id)
+    assert db.tables["departments"] == {9: (9, "Legal")}
+
+
+def test_an_unknown_task_is_not_found(db):
+    with pytest.raises(NotFound):
+        make_tasks(db).get("nope")
+
+
+def test_rejections_of_other_origins_are_kept_when_a_task_starts_again(db):
+    other = Rejection("jobs", Reason.REQUIRED, "m", "raw")
+    db.rejections.append((other, Origin(batch_id="b")))
+    tasks = make_tasks(db)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    assert db.rejections == [(other, Origin(batch_id="b"))]
