@@ -35,9 +35,10 @@ def build_services(settings: Settings) -> Services:
         return SqlUnitOfWork(engine)
 
     source = build_source(settings)
-    queue: TaskQueue = InProcessTaskQueue(lambda task_id: loads.run(task_id))
+    queue = InProcessTaskQueue(lambda task_id: loads.run(task_id))
     loads = LoadTasks(uow_factory, SqlTaskStore(engine), source, queue)
     return Services(
+        closers=[queue.shutdown, engine.dispose],
         uow_factory=uow_factory,
         loads=loads,
         reports=SqlReportQueries(engine),

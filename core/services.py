@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from core.ports import CsvSource, ReadModel, ReportQueries, TaskQueue, UnitOfWorkFactory
 from core.tasks import LoadTasks
@@ -16,6 +17,12 @@ class Services:
     read_model: ReadModel
     source: CsvSource
     queue: TaskQueue
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Let running tasks finish and release connections."""
+        for close in self.closers:
+            close()
 
     def health(self) -> dict[str, str]:
         """'ok' or the error of each part the service needs."""

@@ -35,7 +35,7 @@ class Candidate:
 
     table: str
     values: Values
-    raw: object
+    raw: str | JsonRaw
     line: int | None = None
     index: int | None = None
 
@@ -56,15 +56,22 @@ class Candidate:
         )
 
 
-def render_raw(raw: object) -> str:
-    if isinstance(raw, str):
-        return raw
-    return json.dumps(raw, ensure_ascii=False, default=str)
+@dataclass(frozen=True)
+class JsonRaw:
+    """A batch element, rendered as JSON only when a rejection needs it."""
+
+    value: object
+
+
+def render_raw(raw: str | JsonRaw) -> str:
+    if isinstance(raw, JsonRaw):
+        return json.dumps(raw.value, ensure_ascii=False, default=str)
+    return raw
 
 
 @dataclass(frozen=True)
 class _Where:
-    raw: object
+    raw: str | JsonRaw
     line: int | None = None
     index: int | None = None
 
@@ -93,7 +100,7 @@ class RowChecker:
         return self._check(fields, _TEXT_PARSERS, where)
 
     def check_json(self, row: object, index: int) -> Candidate | Rejection:
-        where = _Where(row, index=index)
+        where = _Where(JsonRaw(row), index=index)
         if not isinstance(row, dict):
             return self._rejection(Reason.INVALID_ROW, "a row must be a JSON object", where)
         unknown = sorted(str(k) for k in row if k not in self.spec.column_names)

@@ -1,0 +1,124 @@
+import io
+import json
+
+from tests.conftest import SAMPLE_DIR, load
+
+EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text())
+
+
+def all_rejections(client, **filters):
+    items, page = [], 1
+    while True:
+        body = client.get("/rejections", query_string={**filters, "page": page, "per_page": 100}).json
+        items += body["items"]
+        if len(items) >= body["total"]:
+            return items
+        page += 1
+
+
+def test_loading_the_sample_files_stores_good_rows_and_every_bad_one_with_its_reason(client):
+    task = load(client)
+    assert task["state"] == "SUCCESS", task["error"]
+    assert task["table"] == "all"
+    for table, expected in EXPECTED.items():
+        result = task["result"]["tables"][table]
+        assert result["processed"] == expected["rows"]
+        assert result["inserted"] == expected["inserted"]
+        assert result["already_exists"] == 0
+        assert result["rejected"] == len(expected["rejected_lines"])
+        stored = {
+            str(r["line"]): r["reason"]
+            for r in all_rejections(client, table=table, task_id=task["task_id"])
+        }
+        assert stored == expected["rejected_lines"]
+    assert task["progress"]["rows_read"] == sum(e["rows"] for e in EXPECTED.values())
+    assert client.get("/hired-employees").json["total"] == EXPECTED["hired_employees"]["inserted"]
+
+
+def test_loading_the_same_files_again_reports_every_good_row_as_already_there(client):
+    load(client)
+    again = load(client)
+    for table, expected in EXPECTED.items():
+        result = again["result"]["tables"][table]
+        assert (result["inserted"], result["already_exists"], result["rejected"]) == (
+            0,
+            expected["inserted"],
+            len(expected["rejected_lines"]),
+        )
+    assert client.get("/departments").json["total"] == EXPECTED["departments"]["inserted"]
+
+
+def test_one_table_from_the_source(client):
+    task = load(client, "/upload/departments")
+    assert (task["table"], task["source"], task["state"]) == ("departments", "departments.csv", "SUCCESS")
+    assert task["result"]["inserted"] == EXPECTED["departments"]["inserted"]
+    assert [r["line"] for r in task["result"]["rejections"]] == sorted(
+        int(n) for n in EXPECTED["departments"]["rejected_lines"]
+    )
+
+
+def test_an_uploaded_file_is_stored_in_the_source_and_loaded(client, source_dir):
+    data = {"file": (io.BytesIO(b"id,job\r\n501,Welder\r\n502,\r\n"), "mine.csv")}
+    task = load(client, "/upload/jobs", data=data, content_type="multipart/form-data")
+    assert task["source"].startswith("uploads/jobs-")
+    assert (source_dir / task["source"]).read_bytes() == b"id,job\r\n501,Welder\r\n502,\r\n"
+    result = task["result"]
+    assert (result["processed"], result["inserted"], result["rejected"]) == (2, 1, 1)
+    assert result["rejections"] == [
+        {"line": 3, "id": 502, "field": "job", "reason": "required", "message": "a value is required"}
+    ]
+
+
+def test_a_multipart_upload_without_a_file_field_is_a_400(client):
+    response = client.post(
+        "/upload/jobs", data={"other": (io.BytesIO(b"1,a"), "x.csv")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_request"
+    assert client.get("/task-list").json["total"] == 0
+
+
+def test_unknown_table_is_a_404(client):
+    response = client.post("/upload/employees")
+    assert response.status_code == 404
+    assert response.json["error"] == {
+        "code": "unknown_table",
+        "message": "no table named 'employees'",
+        "details": {"tables": ["departments", "hired_employees", "jobs"]},
+    }
+
+
+def test_a_missing_source_file_is_a_404_and_queues_nothing(client, source_dir):
+    (source_dir / "jobs.csv").unlink()
+    response = client.post("/upload-files")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "source_file_not_found"
+    assert response.json["error"]["details"] == {"missing": ["jobs.csv"]}
+    assert client.get("/task-list").json["total"] == 0
+
+
+def test_task_status_of_an_unknown_task_is_a_404(client):
+    response = client.get("/task-status/does-not-exist")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
+def test_task_list_is_newest_first_and_paginated(client):
+    first = load(client, "/upload/departments")
+    second = load(client, "/upload/jobs")
+    body = client.get("/task-list?per_page=1").json
+    assert (body["page"], body["per_page"], body["total"]) == (1, 1, 2)
+    assert [t["task_id"] for t in body["items"]] == [second["task_id"]]
+    page2 = client.get("/task-list?per_page=1&page=2").json
+    assert [t["task_id"] for t in page2["items"]] == [first["task_id"]]
+    assert set(page2["items"][0]) == {
+        "task_id", "table", "source", "state", "progress", "result", "error",
+        "created_at", "started_at", "finished_at",
+    }
+
+
+def test_a_finished_task_has_its_timestamps_in_utc(client):
+    task = load(client, "/upload/departments")
+    for key in ("created_at", "started_at", "finished_at"):
+        assert task[key].endswith("Z")
+    assert task["created_at"] <= task["started_at"] <= task["finished_at"]
