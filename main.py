@@ -12,7 +12,7 @@ from flask import Flask
 
 import api
 from config import Settings
-from core.ports import CsvSource, TaskQueue
+from core.ports import CsvSource
 from core.services import Services
 from core.tasks import LoadTasks
 from infra.db.engine import make_engine

@@ -12,6 +12,14 @@ class ServiceJSONProvider(DefaultJSONProvider):
     sort_keys = False
     ensure_ascii = False
 
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate echoed back: send it as an escape
+            text = super().dumps(obj, **{**kwargs, "ensure_ascii": True})
+        return text
+
     @staticmethod
     def default(o: Any) -> Any:
         if isinstance(o, datetime):

@@ -21,7 +21,7 @@ class CsvRecord:
     fields: list[str]
     raw: str
     bad_encoding: bool = False
-    too_large: bool = False
+    error: str | None = None  # what the CSV parser could not read
 
 
 class _Lines:
@@ -60,22 +60,22 @@ def read_records(stream: IO[bytes], header: Iterable[str]) -> Iterator[CsvRecord
     header_names = [h.casefold() for h in header]
     first_line, first = 1, True
     while True:
+        error: str | None = None
         try:
             fields = next(reader)
-            too_large = False
         except StopIteration:
             return
-        except csv.Error:
-            fields, too_large = [], True
+        except csv.Error as problem:
+            fields, error = [], str(problem)
         raw, bad_encoding = lines.take_record()
         start, first_line = first_line, lines.read + 1
-        if not too_large and _blank(fields):
+        if error is None and _blank(fields):
             continue
         if first and [f.strip().casefold() for f in fields] == header_names:
             first = False
             continue
         first = False
-        yield CsvRecord(start, fields, raw, bad_encoding, too_large)
+        yield CsvRecord(start, fields, raw, bad_encoding, error)
 
 
 def _blank(fields: list[str]) -> bool:

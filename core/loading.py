@@ -55,13 +55,23 @@ def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[st
 
 
 def _check(checker: RowChecker, spec: TableSpec, record: CsvRecord) -> Candidate | Rejection:
-    if record.bad_encoding or record.too_large:
-        reason, message = (
-            (Reason.INVALID_ENCODING, "the line is not valid UTF-8")
-            if record.bad_encoding
-            else (Reason.TOO_LONG, "the record is larger than a CSV field may be")
+    if record.bad_encoding:
+        return Rejection(
+            spec.name,
+            Reason.INVALID_ENCODING,
+            "the line is not valid UTF-8",
+            record.raw,
+            line=record.line,
         )
-        return Rejection(spec.name, reason, message, record.raw, line=record.line)
+    if record.error is not None:
+        reason = Reason.TOO_LONG if "field larger" in record.error else Reason.INVALID_ROW
+        return Rejection(
+            spec.name,
+            reason,
+            f"the CSV record cannot be read: {record.error}",
+            record.raw,
+            line=record.line,
+        )
     return checker.check_csv(record.fields, record.line, record.raw)
 
 

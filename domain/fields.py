@@ -63,6 +63,11 @@ def text_from_text(text: str) -> str:
         raise _required()
     if len(text) > MAX_TEXT:
         raise FieldError(Reason.TOO_LONG, f"{len(text)} characters, at most {MAX_TEXT}")
+    if "\x00" in text or not _encodable(text):
+        raise FieldError(
+            Reason.INVALID_TEXT,
+            "contains a NUL character or a lone surrogate, which cannot be stored",
+        )
     return text
 
 
@@ -115,6 +120,14 @@ def _offset(text: str) -> timezone:
         raise ValueError("offset out of range")
     delta = timedelta(hours=hours, minutes=minutes)
     return timezone(-delta if text[0] == "-" else delta)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown(text: str, limit: int = 40) -> str:

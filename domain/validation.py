@@ -65,7 +65,12 @@ class JsonRaw:
 
 def render_raw(raw: str | JsonRaw) -> str:
     if isinstance(raw, JsonRaw):
-        return json.dumps(raw.value, ensure_ascii=False, default=str)
+        text = json.dumps(raw.value, ensure_ascii=False, default=str)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: keep it as a JSON escape
+            text = json.dumps(raw.value, default=str)
+        return text
     return raw
 
 

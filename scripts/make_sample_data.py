@@ -15,19 +15,80 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "Documentation" / "sample_data"
 
 DEPARTMENTS = [
-    "Accounting", "Business Development", "Engineering", "Human Resources", "Legal",
-    "Marketing", "Product Management", "Research and Development", "Sales", "Services",
-    "Support", "Training", "Ingeniería", "Production, \"Plant\" 2",
+    "Accounting",
+    "Business Development",
+    "Engineering",
+    "Human Resources",
+    "Legal",
+    "Marketing",
+    "Product Management",
+    "Research and Development",
+    "Sales",
+    "Services",
+    "Support",
+    "Training",
+    "Ingeniería",
+    'Production, "Plant" 2',
 ]
 JOB_ROOTS = [
-    "Accountant", "Analyst", "Engineer", "Designer", "Recruiter", "Manager", "Developer",
-    "Technician", "Consultant", "Counsel", "Editor", "Researcher", "Support Specialist",
-    "Sales Associate", "Trainer",
+    "Accountant",
+    "Analyst",
+    "Engineer",
+    "Designer",
+    "Recruiter",
+    "Manager",
+    "Developer",
+    "Technician",
+    "Consultant",
+    "Counsel",
+    "Editor",
+    "Researcher",
+    "Support Specialist",
+    "Sales Associate",
+    "Trainer",
 ]
-FIRST = ["Ana", "Luis", "Harold", "Ty", "Mei", "Olga", "Kwame", "Zoë", "José", "Priya",
-         "Sven", "Aiko", "Omar", "Lena", "Raúl", "Nadia", "Ivan", "Chloé", "Tariq", "Emma"]
-LAST = ["Vogt", "Hofer", "García", "Okafor", "Tanaka", "Novak", "Silva", "Müller", "Chen",
-        "O'Brien", "Haddad", "Kowalski", "Rossi", "Nguyen", "Smith", "Petrov", "Dubois", "Kim"]
+FIRST = [
+    "Ana",
+    "Luis",
+    "Harold",
+    "Ty",
+    "Mei",
+    "Olga",
+    "Kwame",
+    "Zoë",
+    "José",
+    "Priya",
+    "Sven",
+    "Aiko",
+    "Omar",
+    "Lena",
+    "Raúl",
+    "Nadia",
+    "Ivan",
+    "Chloé",
+    "Tariq",
+    "Emma",
+]
+LAST = [
+    "Vogt",
+    "Hofer",
+    "García",
+    "Okafor",
+    "Tanaka",
+    "Novak",
+    "Silva",
+    "Müller",
+    "Chen",
+    "O'Brien",
+    "Haddad",
+    "Kowalski",
+    "Rossi",
+    "Nguyen",
+    "Smith",
+    "Petrov",
+    "Dubois",
+    "Kim",
+]
 
 
 def main() -> None:
@@ -57,7 +118,9 @@ def main() -> None:
     for i in range(1, 481):
         moment = start + timedelta(seconds=rng.randrange(2 * 365 * 24 * 3600))
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        dept = rng.choices(range(1, len(DEPARTMENTS) + 1), weights=range(len(DEPARTMENTS), 0, -1))[0]
+        dept = rng.choices(range(1, len(DEPARTMENTS) + 1), weights=range(len(DEPARTMENTS), 0, -1))[
+            0
+        ]
         job = rng.randrange(1, len(jobs) + 1)
         employees.append(f"{i},{_quoted(name)},{moment:%Y-%m-%dT%H:%M:%SZ},{dept},{job}")
     n = len(employees)
@@ -77,7 +140,9 @@ def main() -> None:
     (OUT / "expected.json").write_text(json.dumps(expected, indent=2) + "\n", encoding="utf-8")
 
 
-def _write(table: str, good: list[str], bad: dict[str, str], rng: random.Random) -> dict[str, object]:
+def _write(
+    table: str, good: list[str], bad: dict[str, str], rng: random.Random
+) -> dict[str, object]:
     """Place each bad line at a random spot among the good ones; return where each went."""
     lines = list(good)
     for reason, line in bad.items():
@@ -89,7 +154,9 @@ def _write(table: str, good: list[str], bad: dict[str, str], rng: random.Random)
             _, reason, line = line.split("\x00", 2)
             rejected[str(number)] = reason
         # The invalid_encoding row carries a Latin-1 byte, which is not UTF-8.
-        body += line.encode("latin-1" if rejected.get(str(number)) == "invalid_encoding" else "utf-8")
+        body += line.encode(
+            "latin-1" if rejected.get(str(number)) == "invalid_encoding" else "utf-8"
+        )
         body += b"\n"
     (OUT / f"{table}.csv").write_bytes(bytes(body))
     return {"rows": len(lines), "inserted": len(lines) - len(bad), "rejected_lines": rejected}

@@ -54,6 +54,13 @@ class SqlRowRepository:
             raise ConcurrentWrite(str(error.orig)) from error
 
 
+def storable(text: str) -> str:
+    """Text every database takes: no NUL characters, no lone surrogates (each becomes U+FFFD)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 class SqlRejectionRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -68,10 +75,10 @@ class SqlRejectionRepository:
                 "line": r.line,
                 "position": r.index,
                 "record_id": r.record_id,
-                "field": r.field[:64] if r.field else None,
+                "field": storable(r.field[:64]) if r.field else None,
                 "reason": r.reason.value,
-                "message": r.message[:1024],
-                "raw": r.raw,
+                "message": storable(r.message[:1024]),
+                "raw": storable(r.raw),
                 "created_at": now,
             }
             for r in items

@@ -17,7 +17,9 @@ def test_a_good_batch_is_inserted(client):
     response = client.post("/batch/departments", json={"rows": DEPTS})
     assert response.status_code == 200
     body = response.json
-    assert {k: body[k] for k in ("table", "processed", "inserted", "already_exists", "rejected")} == {
+    assert {
+        k: body[k] for k in ("table", "processed", "inserted", "already_exists", "rejected")
+    } == {
         "table": "departments",
         "processed": 2,
         "inserted": 2,
@@ -32,13 +34,38 @@ def test_a_mixed_batch_inserts_the_good_rows_and_lists_every_rejection(client):
     client.post("/batch/departments", json={"rows": DEPTS})
     client.post("/batch/jobs", json={"rows": [{"id": 1, "job": "Clerk"}]})
     rows = [
-        {"id": 1, "name": "Ana", "datetime": "2021-01-01T00:00:00Z", "department_id": 1, "job_id": 1},
+        {
+            "id": 1,
+            "name": "Ana",
+            "datetime": "2021-01-01T00:00:00Z",
+            "department_id": 1,
+            "job_id": 1,
+        },
         {"id": 2, "name": "", "datetime": "2021-01-01T00:00:00Z", "department_id": 1, "job_id": 1},
         {"id": 3, "name": "Cy", "datetime": "2021-01-01", "department_id": 1, "job_id": 1},
-        {"id": 4, "name": "Di", "datetime": "2021-01-01T00:00:00Z", "department_id": 9, "job_id": 1},
-        {"id": 1, "name": "Ana", "datetime": "2021-01-01T00:00:00Z", "department_id": 1, "job_id": 1},
+        {
+            "id": 4,
+            "name": "Di",
+            "datetime": "2021-01-01T00:00:00Z",
+            "department_id": 9,
+            "job_id": 1,
+        },
+        {
+            "id": 1,
+            "name": "Ana",
+            "datetime": "2021-01-01T00:00:00Z",
+            "department_id": 1,
+            "job_id": 1,
+        },
         "not a row",
-        {"id": 6, "name": "Ed", "datetime": "2021-01-01T00:00:00Z", "department_id": 1, "job_id": 1, "x": 1},
+        {
+            "id": 6,
+            "name": "Ed",
+            "datetime": "2021-01-01T00:00:00Z",
+            "department_id": 1,
+            "job_id": 1,
+            "x": 1,
+        },
     ]
     body = client.post("/batch/hired_employees", json={"rows": rows}).json
     assert (body["processed"], body["inserted"], body["rejected"]) == (7, 1, 6)

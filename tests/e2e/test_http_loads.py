@@ -9,7 +9,9 @@ EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text())
 def all_rejections(client, **filters):
     items, page = [], 1
     while True:
-        body = client.get("/rejections", query_string={**filters, "page": page, "per_page": 100}).json
+        body = client.get(
+            "/rejections", query_string={**filters, "page": page, "per_page": 100}
+        ).json
         items += body["items"]
         if len(items) >= body["total"]:
             return items
@@ -50,7 +52,11 @@ def test_loading_the_same_files_again_reports_every_good_row_as_already_there(cl
 
 def test_one_table_from_the_source(client):
     task = load(client, "/upload/departments")
-    assert (task["table"], task["source"], task["state"]) == ("departments", "departments.csv", "SUCCESS")
+    assert (task["table"], task["source"], task["state"]) == (
+        "departments",
+        "departments.csv",
+        "SUCCESS",
+    )
     assert task["result"]["inserted"] == EXPECTED["departments"]["inserted"]
     assert [r["line"] for r in task["result"]["rejections"]] == sorted(
         int(n) for n in EXPECTED["departments"]["rejected_lines"]
@@ -65,13 +71,21 @@ def test_an_uploaded_file_is_stored_in_the_source_and_loaded(client, source_dir)
     result = task["result"]
     assert (result["processed"], result["inserted"], result["rejected"]) == (2, 1, 1)
     assert result["rejections"] == [
-        {"line": 3, "id": 502, "field": "job", "reason": "required", "message": "a value is required"}
+        {
+            "line": 3,
+            "id": 502,
+            "field": "job",
+            "reason": "required",
+            "message": "a value is required",
+        }
     ]
 
 
 def test_a_multipart_upload_without_a_file_field_is_a_400(client):
     response = client.post(
-        "/upload/jobs", data={"other": (io.BytesIO(b"1,a"), "x.csv")}, content_type="multipart/form-data"
+        "/upload/jobs",
+        data={"other": (io.BytesIO(b"1,a"), "x.csv")},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_request"
@@ -112,8 +126,16 @@ def test_task_list_is_newest_first_and_paginated(client):
     page2 = client.get("/task-list?per_page=1&page=2").json
     assert [t["task_id"] for t in page2["items"]] == [first["task_id"]]
     assert set(page2["items"][0]) == {
-        "task_id", "table", "source", "state", "progress", "result", "error",
-        "created_at", "started_at", "finished_at",
+        "task_id",
+        "table",
+        "source",
+        "state",
+        "progress",
+        "result",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
     }
 
 

@@ -127,7 +127,9 @@ class FakeTaskStore:
         task.state, task.finished_at, task.error = "FAILURE", at, error
 
     def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
-        items = sorted(self.tasks.values(), key=lambda t: t.created_at or datetime.min, reverse=True)
+        items = sorted(
+            self.tasks.values(), key=lambda t: t.created_at or datetime.min, reverse=True
+        )
         return items[(page - 1) * per_page : page * per_page], len(items)
 
 

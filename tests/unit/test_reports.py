@@ -26,7 +26,8 @@ def test_quarter_report_asks_for_the_utc_quarter_bounds_of_the_year():
     queries = FakeReportQueries()
     hired_by_quarter(queries, 2021)
     assert queries.asked == [
-        [datetime(2021, m, 1, tzinfo=UTC) for m in (1, 4, 7, 10)] + [datetime(2022, 1, 1, tzinfo=UTC)]
+        [datetime(2021, m, 1, tzinfo=UTC) for m in (1, 4, 7, 10)]
+        + [datetime(2022, 1, 1, tzinfo=UTC)]
     ]
 
 

@@ -24,7 +24,11 @@ def db():
 
 def make_tasks(db, files=FILES):
     return LoadTasks(
-        lambda: FakeUnitOfWork(db), FakeTaskStore(), FakeSource(files), FakeQueue(), clock=lambda: NOW
+        lambda: FakeUnitOfWork(db),
+        FakeTaskStore(),
+        FakeSource(files),
+        FakeQueue(),
+        clock=lambda: NOW,
     )
 
 

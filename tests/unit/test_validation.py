@@ -28,7 +28,12 @@ def test_a_good_csv_row_becomes_typed_values():
         (["5", "", "2021-03-01T00:00:00Z", "2", "10"], Reason.REQUIRED, "name", 5),
         (["", "Ana", "2021-03-01T00:00:00Z", "2", "10"], Reason.REQUIRED, "id", None),
         (["5", "Ana", "2021-03-01", "2", "10"], Reason.INVALID_DATETIME, "datetime", 5),
-        (["5", "Ana", "2021-03-01T00:00:00Z", "3", "10"], Reason.UNKNOWN_DEPARTMENT, "department_id", 5),
+        (
+            ["5", "Ana", "2021-03-01T00:00:00Z", "3", "10"],
+            Reason.UNKNOWN_DEPARTMENT,
+            "department_id",
+            5,
+        ),
         (["5", "Ana", "2021-03-01T00:00:00Z", "2", "11"], Reason.UNKNOWN_JOB, "job_id", 5),
         (["5", "Ana", "2021-03-01T00:00:00Z", "2", "x"], Reason.INVALID_INTEGER, "job_id", 5),
     ],
