@@ -1,0 +1,51 @@
+# The service's commands. `make run` serves on the embedded default; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint worker serve-gunicorn sample-data postman bench clean
+
+run: $(VENV)/.runtime
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python main.py
+
+test: $(VENV)/.dev node_modules/.installed
+	REQUIRE_SERVICES=$${REQUIRE_SERVICES:-1} $(BIN)/python -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+worker: $(VENV)/.runtime
+	$(BIN)/celery -A main.celery_app worker --loglevel=INFO
+
+serve-gunicorn: $(VENV)/.runtime
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 "main:create_app()"
+
+sample-data: $(VENV)/.runtime
+	$(BIN)/python scripts/make_sample_data.py
+
+postman: $(VENV)/.runtime
+	$(BIN)/python scripts/make_postman_collection.py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache .mypy_cache .ruff_cache .coverage

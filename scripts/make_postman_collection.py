@@ -1,0 +1,221 @@
+"""Writes Documentation/postman_collection.json: a request and status-code tests per route.
+
+Run in order, the collection loads the sample files, waits for the task, inserts batches,
+reads the listings and reports, and tries the error answers. Variables: baseUrl, apiKey.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "Documentation" / "postman_collection.json"
+
+
+def request(
+    name: str,
+    method: str,
+    path: str,
+    status: int,
+    *,
+    body: object = None,
+    checks: list[str] | None = None,
+    form_file: str | None = None,
+    raw_body: str | None = None,
+) -> dict[str, object]:
+    lines = [
+        f'pm.test("{method} {path} answers {status}", function () {{',
+        f"    pm.response.to.have.status({status});",
+        "});",
+        *(checks or []),
+    ]
+    req: dict[str, object] = {
+        "method": method,
+        "header": [{"key": "X-API-Key", "value": "{{apiKey}}"}] if method == "POST" else [],
+        "url": "{{baseUrl}}" + path,
+    }
+    if body is not None or raw_body is not None:
+        req["header"] = [*req["header"], {"key": "Content-Type", "value": "application/json"}]  # type: ignore[misc]
+        req["body"] = {
+            "mode": "raw",
+            "raw": raw_body if raw_body is not None else json.dumps(body, indent=2),
+        }
+    if form_file is not None:
+        req["body"] = {
+            "mode": "formdata",
+            "formdata": [{"key": "file", "type": "file", "src": form_file}],
+        }
+    return {
+        "name": name,
+        "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": lines}}],
+        "request": req,
+    }
+
+
+def error_code(code: str) -> list[str]:
+    return [
+        f'pm.test("error code is {code}", function () {{',
+        f'    pm.expect(pm.response.json().error.code).to.eql("{code}");',
+        "});",
+    ]
+
+
+SAVE_TASK = [
+    'pm.collectionVariables.set("taskId", pm.response.json().task_id);',
+    'pm.collectionVariables.set("polls", 0);',
+]
+POLL_TASK = [
+    "const task = pm.response.json();",
+    'const polls = Number(pm.collectionVariables.get("polls")) + 1;',
+    'pm.collectionVariables.set("polls", polls);',
+    'if (["PENDING", "STARTED"].includes(task.state) && polls < 200) {',
+    "    setTimeout(function () {}, 100);",
+    "    postman.setNextRequest(pm.info.requestName);",
+    "} else {",
+    '    pm.test("the load succeeded", function () { pm.expect(task.state).to.eql("SUCCESS"); });',
+    "}",
+]
+
+DEPARTMENT = {"id": 9001, "department": "Postman Department"}
+JOB = {"id": 9001, "job": "Postman Job"}
+EMPLOYEE = {
+    "id": 90001,
+    "name": "Postman Employee",
+    "datetime": "2021-05-04T10:00:00Z",
+    "department_id": 9001,
+    "job_id": 9001,
+}
+
+
+def items() -> list[dict[str, object]]:
+    return [
+        request("Liveness", "GET", "/health", 200),
+        request("Readiness", "GET", "/health/ready", 200),
+        request("Load all files", "POST", "/upload-files", 202, checks=SAVE_TASK),
+        request(
+            "Task status (polls until done)",
+            "GET",
+            "/task-status/{{taskId}}",
+            200,
+            checks=POLL_TASK,
+        ),
+        request(
+            "Load one table from the source", "POST", "/upload/departments", 202, checks=SAVE_TASK
+        ),
+        request(
+            "Task status of the table load", "GET", "/task-status/{{taskId}}", 200, checks=POLL_TASK
+        ),
+        request(
+            "Load an uploaded file",
+            "POST",
+            "/upload/jobs",
+            202,
+            checks=SAVE_TASK,
+            form_file="sample_data/jobs.csv",
+        ),
+        request(
+            "Task status of the upload", "GET", "/task-status/{{taskId}}", 200, checks=POLL_TASK
+        ),
+        request("Task list", "GET", "/task-list?per_page=10", 200),
+        request(
+            "Unknown task", "GET", "/task-status/no-such-task", 404, checks=error_code("not_found")
+        ),
+        request(
+            "Upload to an unknown table",
+            "POST",
+            "/upload/people",
+            404,
+            checks=error_code("unknown_table"),
+        ),
+        request(
+            "Batch of departments", "POST", "/batch/departments", 200, body={"rows": [DEPARTMENT]}
+        ),
+        request("Batch of jobs", "POST", "/batch/jobs", 200, body={"rows": [JOB]}),
+        request(
+            "Batch of employees with a bad row",
+            "POST",
+            "/batch/hired_employees",
+            200,
+            body={"rows": [EMPLOYEE, {**EMPLOYEE, "id": 90002, "job_id": 999999}]},
+            checks=[
+                'pm.test("one row rejected as unknown_job", function () {',
+                "    const body = pm.response.json();",
+                "    pm.expect(body.rejected).to.eql(1);",
+                '    pm.expect(body.rejections[0].reason).to.eql("unknown_job");',
+                "});",
+            ],
+        ),
+        request(
+            "Empty batch",
+            "POST",
+            "/batch/jobs",
+            422,
+            body={"rows": []},
+            checks=error_code("invalid_batch"),
+        ),
+        request(
+            "Body that is not JSON",
+            "POST",
+            "/batch/jobs",
+            400,
+            raw_body="{not json",
+            checks=error_code("invalid_request"),
+        ),
+        request("Batch for an unknown table", "POST", "/batch/people", 404, body={"rows": [JOB]}),
+        request("Departments", "GET", "/departments?per_page=5", 200),
+        request("Jobs", "GET", "/jobs?page=2&per_page=5", 200),
+        request("Hired employees", "GET", "/hired-employees?per_page=5", 200),
+        request(
+            "Bad paging", "GET", "/jobs?per_page=1000", 400, checks=error_code("invalid_parameters")
+        ),
+        request("Rejections", "GET", "/rejections?table=hired_employees", 200),
+        request("Hired by quarter", "GET", "/report/hired-by-quarter?year=2021", 200),
+        request(
+            "Hired by quarter as CSV",
+            "GET",
+            "/report/hired-by-quarter?year=2021&format=csv",
+            200,
+            checks=[
+                'pm.test("is CSV", function () { pm.expect(pm.response.headers.get("Content-Type")).to.include("text/csv"); });'
+            ],
+        ),
+        request("Hiring above average", "GET", "/report/hiring-above-average?year=2021", 200),
+        request(
+            "Hiring above average as CSV",
+            "GET",
+            "/report/hiring-above-average?year=2021&format=csv",
+            200,
+        ),
+        request(
+            "Report for a year out of range",
+            "GET",
+            "/report/hired-by-quarter?year=1800",
+            400,
+            checks=error_code("invalid_parameters"),
+        ),
+        request("OpenAPI document", "GET", "/openapi.json", 200),
+        request("API docs page", "GET", "/docs", 200),
+        request("Metrics", "GET", "/metrics", 200),
+    ]
+
+
+def main() -> None:
+    collection = {
+        "info": {
+            "name": "HR migration service",
+            "description": "Every route with status-code tests. Run in order; set baseUrl (and apiKey if keys are configured).",
+            "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+        },
+        "variable": [
+            {"key": "baseUrl", "value": "http://127.0.0.1:8000"},
+            {"key": "apiKey", "value": ""},
+            {"key": "taskId", "value": ""},
+            {"key": "polls", "value": "0"},
+        ],
+        "item": items(),
+    }
+    OUT.write_text(json.dumps(collection, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
