@@ -16,9 +16,9 @@ from core.ports import CsvSource
 from core.services import Services
 from core.tasks import LoadTasks
 from infra.db.engine import make_engine
+from infra.db.migrate import upgrade
 from infra.db.read_model import SqlReadModel
 from infra.db.report_queries import SqlReportQueries
-from infra.db.schema import metadata
 from infra.db.task_store import SqlTaskStore
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.storage.local_folder import LocalFolderCsvSource
@@ -29,7 +29,7 @@ VERSION = "1.0.0"
 
 def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
-    metadata.create_all(engine)
+    upgrade(engine)
 
     def uow_factory() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine)

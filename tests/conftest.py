@@ -62,12 +62,12 @@ def postgres_url() -> Iterator[str]:
 
 
 def _empty_postgres(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    from infra.db.schema import metadata
+    from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
-    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
 
 

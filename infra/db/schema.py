@@ -14,8 +14,12 @@ from sqlalchemy import (
     Unicode,
     UnicodeText,
 )
+from sqlalchemy.dialects import mssql
 
 metadata = MetaData()
+
+# NVARCHAR(max) on SQL Server, where UnicodeText would be the deprecated NTEXT.
+LongText = UnicodeText().with_variant(mssql.NVARCHAR(), "mssql")
 
 # Unicode maps to NVARCHAR on SQL Server, so names in any script survive there too.
 departments = Table(
@@ -53,8 +57,8 @@ load_tasks = Table(
     Column("source", Unicode(1024), nullable=False),
     Column("state", String(16), nullable=False),
     Column("rows_read", BigInteger, nullable=False, default=0),
-    Column("result", UnicodeText, nullable=True),  # JSON
-    Column("error", UnicodeText, nullable=True),
+    Column("result", LongText, nullable=True),  # JSON
+    Column("error", LongText, nullable=True),
     Column("created_at", DateTime(), nullable=False),
     Column("started_at", DateTime(), nullable=True),
     Column("finished_at", DateTime(), nullable=True),
@@ -76,7 +80,7 @@ rejections = Table(
     Column("field", String(64), nullable=True),
     Column("reason", String(32), nullable=False),
     Column("message", Unicode(1024), nullable=False),
-    Column("raw", UnicodeText, nullable=False),
+    Column("raw", LongText, nullable=False),
     Column("created_at", DateTime(), nullable=False),
     Index("ix_rejections_task_id", "task_id"),
     Index("ix_rejections_batch_id", "batch_id"),

@@ -1,0 +1,53 @@
+"""The migrations build exactly the tables of infra/db/schema.py, on every database."""
+
+import io
+from contextlib import redirect_stdout
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from infra.db.engine import make_engine
+from infra.db.migrate import alembic_config, upgrade
+from infra.db.schema import metadata
+
+
+def test_migrated_schema_equals_the_declared_one(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    upgrade(engine)  # a second start finds nothing to do
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        version = MigrationContext.configure(conn).get_current_revision()
+    assert diff == []
+    assert version == "0001"
+    assert set(inspect(engine).get_table_names()) == {
+        "alembic_version",
+        "departments",
+        "jobs",
+        "hired_employees",
+        "load_tasks",
+        "rejections",
+    }
+    engine.dispose()
+
+
+def test_the_migrations_render_as_t_sql_for_sql_server():
+    config = alembic_config()
+    config.set_main_option(
+        "sqlalchemy.url", "mssql+pyodbc://user:pass@server/db?driver=ODBC+Driver+18+for+SQL+Server"
+    )
+    out = io.StringIO()
+    config.output_buffer = out
+    with redirect_stdout(out):
+        command.upgrade(config, "head", sql=True)
+    sql = out.getvalue()
+    assert "CREATE TABLE hired_employees" in sql
+    assert "name NVARCHAR(255) NOT NULL" in sql
+    assert "datetime DATETIME NOT NULL" in sql
+    assert "raw NVARCHAR(max) NOT NULL" in sql
+    assert "id BIGINT NOT NULL IDENTITY" in sql
+    assert "GO" in sql
+    for not_t_sql in ("SERIAL", "AUTOINCREMENT", "TEXT NOT NULL", "LIMIT"):
+        assert not_t_sql not in sql
