@@ -2,63 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import islice
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from sqlalchemy import Connection, Engine, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, delete
 
-from core.errors import ConcurrentWrite
 from core.ports import Origin
 from domain.rejections import Rejection
-from domain.validation import Values
-from infra.db.schema import DATA_TABLES, rejections
-from infra.db.values import row_from_db, to_db
-
-# SQL Server takes at most 2100 parameters in one statement.
-IN_LIST_SIZE = 1000
-
-
-def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-class SqlRowRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def ids(self, table: str) -> set[int]:
-        t = DATA_TABLES[table]
-        return set(self.connection.scalars(select(t.c.id)))
-
-    def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]:
-        t = DATA_TABLES[table]
-        found: dict[int, Values] = {}
-        for chunk in batched(list(ids), IN_LIST_SIZE):
-            for row in self.connection.execute(select(t).where(t.c.id.in_(chunk))):
-                found[row[0]] = row_from_db(row)
-        return found
-
-    def insert(self, table: str, rows: Sequence[Values]) -> None:
-        t = DATA_TABLES[table]
-        names = [c.name for c in t.columns]
-        params = [{n: to_db(v) for n, v in zip(names, row, strict=True)} for row in rows]
-        try:
-            self.connection.execute(t.insert(), params)
-        except IntegrityError as error:
-            raise ConcurrentWrite(str(error.orig)) from error
+from infra.db.postgres_rows import PostgresRowRepository
+from infra.db.rows import SqlRowRepository
+from infra.db.schema import rejections
 
 
 def storable(text: str) -> str:
     """Text every database takes: no NUL characters, no lone surrogates (each becomes U+FFFD)."""
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 class SqlRejectionRepository:
@@ -98,11 +64,14 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._rows_class = (
+            PostgresRowRepository if engine.dialect.name == "postgresql" else SqlRowRepository
+        )
 
     def __enter__(self) -> Self:
         self.connection = self.engine.connect()
         self.transaction = self.connection.begin()
-        self.rows = SqlRowRepository(self.connection)
+        self.rows = self._rows_class(self.connection)
         self.rejections = SqlRejectionRepository(self.connection)
         return self
 

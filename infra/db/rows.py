@@ -1,0 +1,53 @@
+"""The data tables through SQLAlchemy Core: the portable path for every database."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import ConcurrentWrite
+from domain.validation import Values
+from infra.db.schema import DATA_TABLES
+from infra.db.values import row_from_db, to_db
+
+# SQL Server takes at most 2100 parameters in one statement.
+IN_LIST_SIZE = 1000
+# Rows a single INSERT executemany takes: SQL Server's fast_executemany holds them all in memory.
+INSERT_CHUNK = 1000
+
+
+def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class SqlRowRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def ids(self, table: str) -> set[int]:
+        t = DATA_TABLES[table]
+        return set(self.connection.scalars(select(t.c.id)))
+
+    def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]:
+        t = DATA_TABLES[table]
+        found: dict[int, Values] = {}
+        for chunk in batched(list(ids), IN_LIST_SIZE):
+            for row in self.connection.execute(select(t).where(t.c.id.in_(chunk))):
+                found[row[0]] = row_from_db(row)
+        return found
+
+    def insert(self, table: str, rows: Sequence[Values]) -> None:
+        t = DATA_TABLES[table]
+        names = [c.name for c in t.columns]
+        try:
+            for chunk in batched(rows, INSERT_CHUNK):
+                params = [{n: to_db(v) for n, v in zip(names, row, strict=True)} for row in chunk]
+                self.connection.execute(t.insert(), params)
+        except IntegrityError as error:
+            raise ConcurrentWrite(str(error.orig)) from error
