@@ -25,7 +25,9 @@ def engine(database_url):
 
 def test_the_bulk_path_fits_the_database(engine):
     with SqlUnitOfWork(engine) as uow:
-        expected = PostgresRowRepository if engine.dialect.name == "postgresql" else SqlRowRepository
+        expected = (
+            PostgresRowRepository if engine.dialect.name == "postgresql" else SqlRowRepository
+        )
         assert type(uow.rows) is expected
 
 
@@ -64,7 +66,7 @@ def test_existing_finds_rows_among_thousands_of_ids_and_returns_utc_datetimes(en
 
 
 def test_text_in_any_script_round_trips(engine):
-    names = [(1, "O'Brien \"Jr\""), (2, "Ingeniería"), (3, "販売部"), (4, "Отдел 🙂")]
+    names = [(1, 'O\'Brien "Jr"'), (2, "Ingeniería"), (3, "販売部"), (4, "Отдел 🙂")]
     with SqlUnitOfWork(engine) as uow:
         uow.rows.insert("departments", names)
         uow.commit()
@@ -74,7 +76,9 @@ def test_text_in_any_script_round_trips(engine):
 
 def test_rejections_are_stored_listed_and_forgotten_by_task(engine):
     items = [
-        Rejection("jobs", Reason.REQUIRED, "a value is required", "7,", field="job", record_id=7, line=3),
+        Rejection(
+            "jobs", Reason.REQUIRED, "a value is required", "7,", field="job", record_id=7, line=3
+        ),
         Rejection("jobs", Reason.INVALID_TEXT, "bad", "1,a\x00b", field="f\ud800", line=4),
     ]
     with SqlUnitOfWork(engine) as uow:
