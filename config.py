@@ -24,7 +24,7 @@ class Settings:
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'hr.sqlite3'}"
     csv_source_dir: Path = SAMPLE_DATA_DIR
     azure_storage_connection_string: str | None = None
-    azure_storage_container: str | None = None
+    azure_storage_container: str = "hr-csv"
     backup_dir: Path = INSTANCE_DIR / "backups"
     azure_backup_container: str | None = None
     celery_broker_url: str | None = None
@@ -51,7 +51,8 @@ class Settings:
             database_url=get("DATABASE_URL") or defaults.database_url,
             csv_source_dir=Path(get("CSV_SOURCE_DIR") or defaults.csv_source_dir),
             azure_storage_connection_string=get("AZURE_STORAGE_CONNECTION_STRING"),
-            azure_storage_container=get("AZURE_STORAGE_CONTAINER"),
+            azure_storage_container=get("AZURE_STORAGE_CONTAINER")
+            or defaults.azure_storage_container,
             backup_dir=Path(get("BACKUP_DIR") or defaults.backup_dir),
             azure_backup_container=get("AZURE_BACKUP_CONTAINER"),
             celery_broker_url=get("CELERY_BROKER_URL"),

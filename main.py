@@ -21,6 +21,7 @@ from infra.db.read_model import SqlReadModel
 from infra.db.report_queries import SqlReportQueries
 from infra.db.task_store import SqlTaskStore
 from infra.db.unit_of_work import SqlUnitOfWork
+from infra.storage.azure_blob import BlobCsvSource
 from infra.storage.local_folder import LocalFolderCsvSource
 from infra.tasks.in_process import InProcessTaskQueue
 
@@ -49,6 +50,10 @@ def build_services(settings: Settings) -> Services:
 
 
 def build_source(settings: Settings) -> CsvSource:
+    if settings.azure_storage_connection_string:
+        return BlobCsvSource.from_connection_string(
+            settings.azure_storage_connection_string, settings.azure_storage_container
+        )
     return LocalFolderCsvSource(settings.csv_source_dir)
 
 

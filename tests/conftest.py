@@ -128,3 +128,26 @@ def load(client: FlaskClient, path: str = "/upload-files", **kwargs: Any) -> dic
     response = client.post(path, **kwargs)
     assert response.status_code == 202, response.json
     return wait_for_task(client, response.json["task_id"])
+
+
+@pytest.fixture(scope="session")
+def azurite_connection_string(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.azurite import AZURITE, azurite
+
+    if not AZURITE.exists():
+        unavailable("Azurite is not installed: run `npm ci` (make test does)")
+    with azurite(tmp_path_factory.mktemp("azurite")) as connection:
+        yield connection
+
+
+@pytest.fixture
+def blob_container(azurite_connection_string: str) -> Iterator[Any]:
+    """A new, empty container in Azurite, deleted after the test."""
+    from azure.storage.blob import ContainerClient
+
+    container = ContainerClient.from_connection_string(
+        azurite_connection_string, f"csv-{uuid.uuid4().hex[:12]}"
+    )
+    container.create_container()
+    yield container
+    container.delete_container()

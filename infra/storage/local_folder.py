@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from core.errors import InvalidSourceName, SourceFileNotFound, SourceUnavailable
+from infra.storage.names import checked_name
 
 
 class LocalFolderCsvSource:
@@ -43,7 +44,7 @@ class LocalFolderCsvSource:
             raise SourceUnavailable(f"{self.root} is not a folder")
 
     def _path(self, name: str) -> Path:
-        path = (self.root / name).resolve()
-        if not name or not path.is_relative_to(self.root) or path == self.root:
+        path = (self.root / checked_name(name)).resolve()
+        if not path.is_relative_to(self.root):  # a link pointing out of the folder
             raise InvalidSourceName(f"{name!r} is not a file name inside the CSV source")
         return path
