@@ -28,6 +28,7 @@ class Settings:
     backup_dir: Path = INSTANCE_DIR / "backups"
     azure_backup_container: str | None = None
     celery_broker_url: str | None = None
+    celery_visibility_timeout: int = 3600
     api_keys: tuple[str, ...] = field(default=())
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
 
@@ -56,6 +57,13 @@ class Settings:
             backup_dir=Path(get("BACKUP_DIR") or defaults.backup_dir),
             azure_backup_container=get("AZURE_BACKUP_CONTAINER"),
             celery_broker_url=get("CELERY_BROKER_URL"),
+            celery_visibility_timeout=_int(
+                "CELERY_VISIBILITY_TIMEOUT",
+                get("CELERY_VISIBILITY_TIMEOUT"),
+                defaults.celery_visibility_timeout,
+                1,
+                7 * 24 * 3600,
+            ),
             api_keys=tuple(k.strip() for k in (get("API_KEYS") or "").split(",") if k.strip()),
             max_upload_mb=_int(
                 "MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20

@@ -6,13 +6,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from celery import Celery
 from flask import Flask
 
 import api
 from config import Settings
-from core.ports import CsvSource
+from core.ports import CsvSource, TaskQueue
 from core.services import Services
 from core.tasks import LoadTasks
 from infra.db.engine import make_engine
@@ -23,23 +25,32 @@ from infra.db.task_store import SqlTaskStore
 from infra.db.unit_of_work import SqlUnitOfWork
 from infra.storage.azure_blob import BlobCsvSource
 from infra.storage.local_folder import LocalFolderCsvSource
+from infra.tasks.celery_queue import CeleryTaskQueue, celery_init_app, make_celery
 from infra.tasks.in_process import InProcessTaskQueue
 
 VERSION = "1.0.0"
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, celery: Celery | None = None) -> Services:
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    engine.dispose()  # no connection is shared with worker processes forked later
 
     def uow_factory() -> SqlUnitOfWork:
         return SqlUnitOfWork(engine)
 
     source = build_source(settings)
-    queue = InProcessTaskQueue(lambda task_id: loads.run(task_id))
+    queue: TaskQueue
+    closers: list[Callable[[], None]] = [engine.dispose]
+    if celery is not None:
+        queue = CeleryTaskQueue(celery)
+    else:
+        in_process = InProcessTaskQueue(lambda task_id: loads.run(task_id))
+        queue = in_process
+        closers.insert(0, in_process.shutdown)
     loads = LoadTasks(uow_factory, SqlTaskStore(engine), source, queue)
     return Services(
-        closers=[queue.shutdown, engine.dispose],
+        closers=closers,
         uow_factory=uow_factory,
         loads=loads,
         reports=SqlReportQueries(engine),
@@ -59,20 +70,27 @@ def build_source(settings: Settings) -> CsvSource:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    celery = None
+    if settings.celery_broker_url:
+        celery = make_celery(settings.celery_broker_url, settings.celery_visibility_timeout)
+    services = build_services(settings, celery)
     app = Flask(__name__)
     app.config["VERSION"] = VERSION
-    api.register(
-        app,
-        build_services(settings),
-        api_keys=settings.api_keys,
-        max_upload_mb=settings.max_upload_mb,
-    )
+    api.register(app, services, api_keys=settings.api_keys, max_upload_mb=settings.max_upload_mb)
+    if celery is not None:
+        celery_init_app(app, celery, services.loads.run)
     return app
 
 
 def __getattr__(name: str) -> Any:
+    """`main.app` for WSGI servers and `main.celery_app` for `celery -A`, built on first use."""
     if name == "app":
         return create_app()
+    if name == "celery_app":
+        settings = Settings.from_env()
+        if not settings.celery_broker_url:
+            raise RuntimeError("set CELERY_BROKER_URL to run a Celery worker")
+        return create_app(settings).extensions["celery"]
     raise AttributeError(name)
 
 

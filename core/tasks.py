@@ -15,6 +15,7 @@ from core.ports import CsvSource, Origin, TaskQueue, TaskRecord, TaskStore, Unit
 from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
+FINISHED = ("SUCCESS", "FAILURE")
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +59,8 @@ class LoadTasks:
     def run(self, task_id: str) -> None:
         """Run a queued task to its end; what goes wrong is recorded as its error."""
         task = self.get(task_id)
+        if task.state in FINISHED:  # delivered again after it ended: nothing to do
+            return
         self.store.started(task_id, self.clock())
         try:
             result = self._load(task)

@@ -80,15 +80,27 @@ def test_a_failing_load_ends_as_failure_with_the_error(db):
     )
 
 
-def test_running_a_task_again_forgets_the_rejections_of_the_earlier_attempt(db):
+def test_a_task_whose_worker_died_runs_again_and_forgets_the_earlier_rejections(db):
     tasks = make_tasks(db)
     task = tasks.submit("hired_employees")
     db.tables["departments"] = {1: (1, "Sales")}
     db.tables["jobs"] = {1: (1, "Clerk")}
     tasks.run(task.id)
+    tasks.store.tasks[task.id].state = "STARTED"  # as left by a worker killed mid-load
     tasks.run(task.id)
     assert len(db.rejections) == 1
     assert tasks.get(task.id).result["already_exists"] == 1
+
+
+def test_a_finished_task_delivered_again_is_not_run_again(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    tasks.run(task.id)
+    finished = tasks.get(task.id).finished_at
+    tasks.source.files["departments.csv"] = b"2,Other\n"
+    tasks.run(task.id)
+    assert db.tables["departments"] == {1: (1, "Sales")}
+    assert tasks.get(task.id).finished_at == finished
 
 
 def test_an_upload_is_stored_under_a_new_name_and_loaded_from_it(db):
