@@ -60,5 +60,9 @@ def azurite(workdir: Path) -> Iterator[str]:
         yield connection_string(port)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         log.close()

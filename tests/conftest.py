@@ -151,3 +151,25 @@ def blob_container(azurite_connection_string: str) -> Iterator[Any]:
     container.create_container()
     yield container
     container.delete_container()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis of TEST_REDIS_URL (database 15 by default), emptied for this session."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        unavailable(f"Redis is not reachable at {url}: {error}")
+    client.flushdb()
+    client.close()
+    return url
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> str:
+    _empty_postgres(postgres_url)
+    return postgres_url
