@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint worker serve-gunicorn sample-data postman bench clean
+.PHONY: run test lint worker serve-gunicorn sample-data postman bench clean system-packages
 
 run: $(VENV)/.runtime
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python main.py
 
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed system-packages
 	REQUIRE_SERVICES=$${REQUIRE_SERVICES:-1} $(BIN)/python -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -30,6 +30,13 @@ sample-data: $(VENV)/.runtime
 
 postman: $(VENV)/.runtime
 	$(BIN)/python scripts/make_postman_collection.py
+
+# unixODBC, which pyodbc (Azure SQL / SQL Server) loads; installed with apt where we may.
+system-packages:
+	@ldconfig -p | grep -q 'libodbc.so.2' || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends unixodbc; \
+	  else echo "unixODBC is missing (Debian: sudo apt-get install unixodbc); pyodbc needs it"; fi; }
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -9,11 +9,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import click
 from celery import Celery
 from flask import Flask
 
 import api
-from config import Settings
+from config import SAMPLE_DATA_DIR, Settings
 from core.ports import CsvSource, TaskQueue
 from core.services import Services
 from core.tasks import LoadTasks
@@ -79,7 +80,29 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register(app, services, api_keys=settings.api_keys, max_upload_mb=settings.max_upload_mb)
     if celery is not None:
         celery_init_app(app, celery, services.loads.run)
+    register_commands(app, settings, services)
     return app
+
+
+def register_commands(app: Flask, settings: Settings, services: Services) -> None:
+    """Flask CLI commands: `flask --app main:create_app COMMAND`."""
+
+    @app.cli.command("create-containers")
+    @click.option("--with-sample-data", is_flag=True, help="Put the sample CSV files in it.")
+    def create_containers(with_sample_data: bool) -> None:
+        """Create the blob container of the CSV source if it is missing."""
+        source = services.source
+        if isinstance(source, BlobCsvSource):
+            created = source.create_container()
+            click.echo(
+                f"container {settings.azure_storage_container}: {'created' if created else 'exists'}"
+            )
+        if with_sample_data:
+            for path in sorted(SAMPLE_DATA_DIR.glob("*.csv")):
+                if not source.exists(path.name):
+                    with path.open("rb") as stream:
+                        source.save(path.name, stream)
+                    click.echo(f"{path.name}: copied into the CSV source")
 
 
 def __getattr__(name: str) -> Any:

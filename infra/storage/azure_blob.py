@@ -80,6 +80,14 @@ class BlobCsvSource:
         except AzureError as error:
             raise SourceUnavailable(f"cannot write {name}: {error}") from None
 
+    def create_container(self) -> bool:
+        """Create the container if it is missing; True if it was created."""
+        try:
+            self.container.create_container()
+        except ResourceExistsError:
+            return False
+        return True
+
     def check(self) -> None:
         try:
             self.container.get_container_properties()
