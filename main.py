@@ -15,9 +15,12 @@ from flask import Flask
 
 import api
 from config import SAMPLE_DATA_DIR, Settings
-from core.ports import CsvSource, TaskQueue
+from core.backups import Backups
+from core.ports import BackupStore, CsvSource, TaskQueue
 from core.services import Services
 from core.tasks import LoadTasks
+from infra.backup.blob_store import BlobBackupStore
+from infra.backup.folder_store import FolderBackupStore
 from infra.db.engine import make_engine
 from infra.db.migrate import upgrade
 from infra.db.read_model import SqlReadModel
@@ -37,8 +40,8 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
     upgrade(engine)
     engine.dispose()  # no connection is shared with worker processes forked later
 
-    def uow_factory() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine)
+    def uow_factory(snapshot: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, snapshot)
 
     source = build_source(settings)
     queue: TaskQueue
@@ -52,6 +55,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
     loads = LoadTasks(uow_factory, SqlTaskStore(engine), source, queue)
     return Services(
         closers=closers,
+        backups=Backups(uow_factory, build_backup_store(settings)),
         uow_factory=uow_factory,
         loads=loads,
         reports=SqlReportQueries(engine),
@@ -59,6 +63,14 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         source=source,
         queue=queue,
     )
+
+
+def build_backup_store(settings: Settings) -> BackupStore:
+    if settings.azure_storage_connection_string and settings.azure_backup_container:
+        return BlobBackupStore.from_connection_string(
+            settings.azure_storage_connection_string, settings.azure_backup_container
+        )
+    return FolderBackupStore(settings.backup_dir)
 
 
 def build_source(settings: Settings) -> CsvSource:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from flask import Flask
 
-from api import batches, docs, health, listings, loads, reports
+from api import backups, batches, docs, health, listings, loads, reports
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
 from api.metrics import Metrics
@@ -24,5 +24,5 @@ def register(
     app.before_request(require_api_key(tuple(api_keys)))
     register_error_handlers(app)
     Metrics(app)
-    for module in (health, loads, batches, listings, reports, docs):
+    for module in (health, loads, batches, listings, reports, backups, docs):
         app.register_blueprint(module.bp)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from marshmallow import ValidationError
 
 from api.deps import services
 from api.metrics import count_rows
-from api.schemas import BatchBody
+from api.schemas import BatchBody, json_body
 from core.batches import insert_batch
-from core.errors import InvalidBatch, InvalidRequest
+from core.errors import InvalidBatch
 from domain.tables import table_spec
 
 bp = Blueprint("batches", __name__)
@@ -20,10 +18,7 @@ bp = Blueprint("batches", __name__)
 @bp.post("/batch/<table>")
 def batch(table: str) -> Response:
     spec = table_spec(table)
-    try:
-        body = json.loads(request.get_data(cache=False) or b"")
-    except (ValueError, RecursionError):
-        raise InvalidRequest('the body must be JSON: {"rows": [{...}, ...]}') from None
+    body = json_body()
     try:
         envelope = BatchBody().load(body)
     except ValidationError as error:

@@ -20,6 +20,7 @@ _STATUS: dict[type[errors.ServiceError], int] = {
     errors.InvalidRequest: 400,
     errors.InvalidSourceName: 400,
     errors.Conflict: 409,
+    errors.InvalidBackup: 422,
     errors.SourceUnavailable: 503,
 }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import request
 from marshmallow import RAISE, Schema, fields, validate
 
+from core.errors import InvalidRequest
 from domain.reports import DEFAULT_YEAR, YEAR_MAX, YEAR_MIN
 from domain.tables import TABLES
 
@@ -45,6 +47,41 @@ class BatchBody(Schema):
 class TaskAccepted(Schema):
     task_id = fields.String()
     status_url = fields.String()
+
+
+class BackupArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    table = fields.String(validate=validate.OneOf(sorted(TABLES)))
+
+
+class RestoreBody(Schema):
+    class Meta:
+        unknown = RAISE
+
+    backup = fields.String(validate=validate.Length(min=1, max=1024))
+
+
+class RestoreAllBody(Schema):
+    class Meta:
+        unknown = RAISE
+
+    backups = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(sorted(TABLES))),
+        values=fields.String(validate=validate.Length(min=1, max=1024)),
+    )
+
+
+def json_body(required: bool = True) -> Any:
+    """The request body as JSON; an empty body is None when not required."""
+    data = request.get_data(cache=False)
+    if not data.strip() and not required:
+        return None
+    try:
+        return json.loads(data or b"")
+    except (ValueError, RecursionError):
+        raise InvalidRequest("the body must be JSON") from None
 
 
 def query_args(schema: Schema) -> dict[str, Any]:

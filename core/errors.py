@@ -36,6 +36,10 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class InvalidBackup(ServiceError):
+    code = "invalid_backup"
+
+
 class SourceUnavailable(ServiceError):
     code = "source_unavailable"
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
+from domain.backups import BackupInfo, BackupMeta
 from domain.rejections import Rejection
+from domain.tables import TableSpec
 from domain.validation import Values
 
 
@@ -28,6 +30,14 @@ class RowRepository(Protocol):
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
         """Insert rows whose ids are not stored; raise ConcurrentWrite if one is."""
+
+    def scan(self, table: str) -> Iterator[Values]:
+        """Every row of table by id, streamed."""
+
+    def referenced(self, table: str, column: str) -> set[int]:
+        """The distinct values of a reference column."""
+
+    def delete_all(self, table: str) -> None: ...
 
 
 class RejectionRepository(Protocol):
@@ -59,7 +69,8 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, snapshot: bool = False) -> UnitOfWork:
+        """A new unit of work; with snapshot, every read in it sees the same data."""
 
 
 class CsvSource(Protocol):
@@ -155,3 +166,22 @@ class ReadModel(Protocol):
 
     def check(self) -> None:
         """Raise if the database cannot be reached."""
+
+
+class BackupFile(Protocol):
+    meta: BackupMeta
+
+    def rows(self) -> Iterator[Values]:
+        """The rows of the file, streamed; raise InvalidBackup if the file is damaged."""
+
+
+class BackupStore(Protocol):
+    """Where backups are kept (a folder or a blob container), in their file format."""
+
+    def write(self, name: str, spec: TableSpec, meta: BackupMeta, rows: Iterable[Values]) -> int:
+        """Write a new backup (never over another); returns its size in bytes."""
+
+    def read(self, name: str) -> AbstractContextManager[BackupFile]:
+        """Open a backup; raise NotFound, or InvalidBackup if its header cannot be read."""
+
+    def list(self) -> list[BackupInfo]: ...

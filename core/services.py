@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.backups import Backups
 from core.ports import CsvSource, ReadModel, ReportQueries, TaskQueue, UnitOfWorkFactory
 from core.tasks import LoadTasks
 
@@ -17,6 +18,7 @@ class Services:
     read_model: ReadModel
     source: CsvSource
     queue: TaskQueue
+    backups: Backups
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:

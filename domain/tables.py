@@ -49,6 +49,9 @@ HIRED_EMPLOYEES = TableSpec(
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in (DEPARTMENTS, JOBS, HIRED_EMPLOYEES)}
 LOAD_ORDER: tuple[str, ...] = ("departments", "jobs", "hired_employees")
+REFERENCED_TABLES = frozenset(
+    c.references for t in TABLES.values() for c in t.columns if c.references is not None
+)
 
 
 class UnknownTable(LookupError):

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
@@ -18,6 +18,8 @@ from infra.db.values import row_from_db, to_db
 IN_LIST_SIZE = 1000
 # Rows a single INSERT executemany takes: SQL Server's fast_executemany holds them all in memory.
 INSERT_CHUNK = 1000
+# Rows fetched at a time when a whole table is read (through a server-side cursor where there is one).
+SCAN_BATCH = 5000
 
 
 def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -51,3 +53,18 @@ class SqlRowRepository:
                 self.connection.execute(t.insert(), params)
         except IntegrityError as error:
             raise ConcurrentWrite(str(error.orig)) from error
+
+    def scan(self, table: str) -> Iterator[Values]:
+        t = DATA_TABLES[table]
+        result = self.connection.execution_options(yield_per=SCAN_BATCH).execute(
+            select(t).order_by(t.c.id)
+        )
+        for row in result:
+            yield row_from_db(row)
+
+    def referenced(self, table: str, column: str) -> set[int]:
+        t = DATA_TABLES[table]
+        return set(self.connection.scalars(select(t.c[column]).distinct()))
+
+    def delete_all(self, table: str) -> None:
+        self.connection.execute(delete(DATA_TABLES[table]))

@@ -15,6 +15,10 @@ from infra.db.postgres_rows import PostgresRowRepository
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import rejections
 
+# Isolation that gives every read of a transaction the same data. SQLite's transactions
+# already do (the engine begins them IMMEDIATE).
+_SNAPSHOT_LEVEL = {"postgresql": "REPEATABLE READ", "mssql": "SERIALIZABLE"}
+
 
 def storable(text: str) -> str:
     """Text every database takes: no NUL characters, no lone surrogates (each becomes U+FFFD)."""
@@ -62,14 +66,19 @@ class SqlUnitOfWork:
     rows: SqlRowRepository
     rejections: SqlRejectionRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, snapshot: bool = False) -> None:
         self.engine = engine
+        self.snapshot = snapshot
         self._rows_class = (
             PostgresRowRepository if engine.dialect.name == "postgresql" else SqlRowRepository
         )
 
     def __enter__(self) -> Self:
         self.connection = self.engine.connect()
+        if self.snapshot and self.engine.dialect.name in _SNAPSHOT_LEVEL:
+            self.connection.execution_options(
+                isolation_level=_SNAPSHOT_LEVEL[self.engine.dialect.name]
+            )
         self.transaction = self.connection.begin()
         self.rows = self._rows_class(self.connection)
         self.rejections = SqlRejectionRepository(self.connection)

@@ -18,7 +18,7 @@ READ_BUFFER = 1024 * 1024
 CHUNK = 4 * 1024 * 1024
 
 
-class _ChunkReader(io.RawIOBase):
+class ChunkReader(io.RawIOBase):
     """A readable raw stream over an iterator of byte chunks."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
@@ -63,7 +63,7 @@ class BlobCsvSource:
             raise SourceFileNotFound(f"{name} is not in the blob container") from None
         except AzureError as error:
             raise SourceUnavailable(f"cannot read {name}: {error}") from None
-        reader = io.BufferedReader(_ChunkReader(downloader.chunks()), READ_BUFFER)
+        reader = io.BufferedReader(ChunkReader(downloader.chunks()), READ_BUFFER)
         return closing(reader)
 
     def exists(self, name: str) -> bool:

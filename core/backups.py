@@ -1,0 +1,174 @@
+"""Backups of tables to files, and restores that replace a table's rows atomically."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+
+from core.errors import Conflict, InvalidBackup, NotFound
+from core.ports import BackupStore, UnitOfWork, UnitOfWorkFactory
+from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
+from domain.seen_ids import SeenIds
+from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
+from domain.validation import Values
+
+CHUNK_ROWS = 5000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Restored:
+    table: str
+    backup: str
+    rows: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"table": self.table, "backup": self.backup, "rows": self.rows}
+
+
+@dataclass
+class _Checked:
+    """What the check of one backup file found: its ids and the ids its rows refer to."""
+
+    spec: TableSpec
+    name: str
+    meta: BackupMeta
+    ids: set[int] = field(default_factory=set)
+    refers: dict[str, set[int]] = field(default_factory=dict)
+
+
+@dataclass
+class Backups:
+    uow_factory: UnitOfWorkFactory
+    store: BackupStore
+    clock: Callable[[], datetime] = field(default=_now)
+
+    def backup(self, tables: list[str]) -> list[BackupInfo]:
+        """Write one backup per table, all from one consistent view of the database."""
+        specs = [table_spec(t) for t in tables]
+        created = self.clock()
+        made = []
+        with self.uow_factory(snapshot=True) as uow:
+            for spec in specs:
+                digest = RowDigest()
+                for row in uow.rows.scan(spec.name):
+                    digest.add(row)
+                meta = BackupMeta(spec.name, digest.rows, digest.hexdigest(), created)
+                name = backup_name(spec.name, created, uuid.uuid4().hex[:8])
+                size = self.store.write(name, spec, meta, uow.rows.scan(spec.name))
+                made.append(BackupInfo(name, size, meta))
+        return made
+
+    def available(self, table: str | None = None) -> list[BackupInfo]:
+        """Backups, newest first."""
+        if table is not None:
+            table_spec(table)
+        found = [b for b in self.store.list() if table is None or b.meta.table == table]
+        return sorted(found, key=lambda b: (b.meta.created_at, b.name), reverse=True)
+
+    def restore(self, choices: dict[str, str | None]) -> list[Restored]:
+        """Replace the rows of each table with those of its backup (the newest if None).
+
+        Every file is checked first: readable, of the right table and schema, row count and
+        checksum as its header says. Then, in one transaction, the rows are replaced and
+        checked once more; any failure leaves every table as it was.
+        """
+        specs = [table_spec(t) for t in LOAD_ORDER if t in choices]
+        for name in choices:
+            table_spec(name)
+        checked = [
+            self._check(spec, choices[spec.name] or self._newest(spec.name)) for spec in specs
+        ]
+        restored = []
+        with self.uow_factory() as uow:
+            self._check_references(uow, {c.spec.name: c for c in checked})
+            for c in reversed(checked):
+                uow.rows.delete_all(c.spec.name)
+            for c in checked:
+                restored.append(Restored(c.spec.name, c.name, self._insert(uow, c)))
+            uow.commit()
+        return restored
+
+    def _newest(self, table: str) -> str:
+        found = self.available(table)
+        if not found:
+            raise NotFound(f"there is no backup of {table}")
+        return found[0].name
+
+    def _check(self, spec: TableSpec, name: str) -> _Checked:
+        checked = _Checked(spec, name, self._meta(spec, name))
+        references = [(i, c.references) for i, c in enumerate(spec.columns) if c.references]
+        checked.refers = {table: set() for _, table in references}
+        keep_ids = spec.name in REFERENCED_TABLES
+        with self.store.read(name) as file:
+            for values in self._verified_rows(spec, name, file.meta, file.rows()):
+                if keep_ids:
+                    checked.ids.add(values[0])
+                for position, table in references:
+                    checked.refers[table].add(values[position])
+        return checked
+
+    def _meta(self, spec: TableSpec, name: str) -> BackupMeta:
+        with self.store.read(name) as file:
+            meta = file.meta
+        if meta.table != spec.name:
+            raise InvalidBackup(f"{name} is a backup of {meta.table}, not of {spec.name}")
+        return meta
+
+    def _verified_rows(
+        self, spec: TableSpec, name: str, meta: BackupMeta, rows: Iterator[Values]
+    ) -> Iterator[Values]:
+        """The rows of a backup, checked one by one and, at the end, against its header."""
+        digest, seen = RowDigest(), SeenIds()
+        kinds = [c.kind.value for c in spec.columns]
+        for values in rows:
+            problem = value_problem(kinds, values)
+            if problem is None and not seen.add(values[0]):
+                problem = f"id {values[0]} appears twice"
+            if problem is not None:
+                raise InvalidBackup(f"{name}: row {digest.rows + 1}: {problem}")
+            digest.add(values)
+            yield values
+        if digest.rows != meta.rows:
+            raise InvalidBackup(f"{name} holds {digest.rows} rows, its header says {meta.rows}")
+        if digest.hexdigest() != meta.sha256:
+            raise InvalidBackup(f"{name}: the rows do not match the checksum in its header")
+
+    def _check_references(self, uow: UnitOfWork, checked: dict[str, _Checked]) -> None:
+        """Refuse a restore after which employees would refer to missing departments or jobs."""
+        employees = checked.get("hired_employees")
+        missing: dict[str, list[int]] = {}
+        for table, column in (("departments", "department_id"), ("jobs", "job_id")):
+            available = checked[table].ids if table in checked else uow.rows.ids(table)
+            if employees is not None:
+                referred = employees.refers[table]
+            else:
+                referred = uow.rows.referenced("hired_employees", column)
+            absent = sorted(referred - available)
+            if absent:
+                missing[table] = absent
+        if missing:
+            described = "; ".join(
+                f"{table} {', '.join(map(str, ids[:20]))}{' …' if len(ids) > 20 else ''}"
+                for table, ids in missing.items()
+            )
+            raise Conflict(
+                f"employees would refer to ids the restored tables lack ({described}); "
+                "restore all three tables together, or restore the employees first",
+                {"missing": missing},
+            )
+
+    def _insert(self, uow: UnitOfWork, checked: _Checked) -> int:
+        count = 0
+        with self.store.read(checked.name) as file:
+            rows = self._verified_rows(checked.spec, checked.name, file.meta, file.rows())
+            while chunk := list(islice(rows, CHUNK_ROWS)):
+                uow.rows.insert(checked.spec.name, chunk)
+                count += len(chunk)
+        return count

@@ -1,0 +1,76 @@
+"""Backups as blobs in an Azure Blob Storage container."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob import ContainerClient
+
+from core.errors import InvalidBackup, NotFound
+from domain.backups import BackupInfo, BackupMeta
+from domain.tables import TABLES, TableSpec
+from domain.validation import Values
+from infra.backup import avro_file
+from infra.storage.azure_blob import CHUNK, READ_BUFFER, ChunkReader
+from infra.storage.names import checked_name
+
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+HEADER_BYTES = 64 * 1024
+
+
+class BlobBackupStore:
+    def __init__(self, container: ContainerClient) -> None:
+        self.container = container
+
+    @classmethod
+    def from_connection_string(cls, connection_string: str, container: str) -> BlobBackupStore:
+        return cls(
+            ContainerClient.from_connection_string(
+                connection_string, container, max_single_get_size=CHUNK, max_chunk_get_size=CHUNK
+            )
+        )
+
+    def write(self, name: str, spec: TableSpec, meta: BackupMeta, rows: Iterable[Values]) -> int:
+        """Spool the file (to disk past 8 MiB), then upload it in blocks."""
+        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
+            avro_file.write(spool, spec, meta, rows)
+            size = spool.tell()
+            spool.seek(0)
+            try:
+                self.container.upload_blob(self._name(name), spool, length=size, overwrite=False)
+            except ResourceExistsError:
+                raise InvalidBackup(f"a backup named {name!r} exists already") from None
+        return size
+
+    @contextmanager
+    def read(self, name: str) -> Iterator[avro_file.AvroBackupFile]:
+        try:
+            downloader = self.container.get_blob_client(self._name(name)).download_blob()
+        except ResourceNotFoundError:
+            raise NotFound(f"there is no backup named {name!r}") from None
+        with io.BufferedReader(ChunkReader(downloader.chunks()), READ_BUFFER) as stream:
+            yield avro_file.AvroBackupFile(name, stream, TABLES)
+
+    def list(self) -> list[BackupInfo]:
+        found = []
+        for blob in self.container.list_blobs():
+            if not blob.name.endswith(".avro"):
+                continue
+            head = self.container.download_blob(blob.name, offset=0, length=HEADER_BYTES).readall()
+            try:
+                file = avro_file.AvroBackupFile(blob.name, io.BytesIO(head), TABLES)
+            except InvalidBackup:
+                continue
+            found.append(BackupInfo(blob.name, int(blob.size), file.meta))
+        return found
+
+    @staticmethod
+    def _name(name: str) -> str:
+        checked_name(name)
+        if "/" in name or not name.endswith(".avro"):
+            raise NotFound(f"there is no backup named {name!r}")
+        return name
