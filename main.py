@@ -16,9 +16,11 @@ from flask import Flask
 import api
 from config import SAMPLE_DATA_DIR, Settings
 from core.backups import Backups
+from core.errors import ServiceError
 from core.ports import BackupStore, CsvSource, TaskQueue
 from core.services import Services
 from core.tasks import LoadTasks
+from domain.tables import LOAD_ORDER
 from infra.backup.blob_store import BlobBackupStore
 from infra.backup.folder_store import FolderBackupStore
 from infra.db.engine import make_engine
@@ -98,6 +100,43 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def register_commands(app: Flask, settings: Settings, services: Services) -> None:
     """Flask CLI commands: `flask --app main:create_app COMMAND`."""
+
+    @app.cli.command("backup")
+    @click.argument("tables", nargs=-1, type=click.Choice(LOAD_ORDER))
+    def backup(tables: tuple[str, ...]) -> None:
+        """Back up TABLES (all three when none is named) to AVRO files."""
+        for made in services.backups.backup(list(tables or LOAD_ORDER)):
+            click.echo(f"{made.meta.table}: {made.meta.rows} rows -> {made.name}")
+
+    @app.cli.command("backups")
+    @click.option("--table", type=click.Choice(LOAD_ORDER))
+    def backups(table: str | None) -> None:
+        """List the backups, newest first."""
+        for found in services.backups.available(table):
+            meta = found.meta
+            click.echo(
+                f"{found.name}\t{meta.table}\t{meta.rows} rows\t{found.size} bytes\t{meta.created_at:%Y-%m-%d %H:%M:%S}Z"
+            )
+
+    @app.cli.command("restore")
+    @click.argument("tables", nargs=-1, required=True, type=click.Choice(LOAD_ORDER))
+    @click.option(
+        "--backup", "names", multiple=True, help="A backup to restore (default: the newest)."
+    )
+    def restore(tables: tuple[str, ...], names: tuple[str, ...]) -> None:
+        """Replace the rows of TABLES with those of their backups, in one transaction."""
+        chosen: dict[str, str | None] = dict.fromkeys(tables)
+        for name in names:
+            table = next((t for t in tables if name.startswith(f"{t}-")), None)
+            if table is None:
+                raise click.BadParameter(f"{name} is not a backup of {', '.join(tables)}")
+            chosen[table] = name
+        try:
+            restored = services.backups.restore(chosen)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        for r in restored:
+            click.echo(f"{r.table}: {r.rows} rows from {r.backup}")
 
     @app.cli.command("create-containers")
     @click.option("--with-sample-data", is_flag=True, help="Put the sample CSV files in it.")

@@ -7,7 +7,15 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from api.schemas import BatchBody, PageArgs, RejectionArgs, ReportArgs
+from api.schemas import (
+    BackupArgs,
+    BatchBody,
+    PageArgs,
+    RejectionArgs,
+    ReportArgs,
+    RestoreAllBody,
+    RestoreBody,
+)
 from domain.tables import TABLES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -183,6 +191,65 @@ def build_spec(version: str) -> dict[str, Any]:
                 },
                 400,
                 parameters=[{"in": "query", "schema": ReportArgs}],
+            )
+        },
+        "/backup/{table}": {
+            "post": _op(
+                "back up one table to an AVRO file",
+                {"201": _answer("the backup: name, rows, size, sha256")},
+                401,
+                404,
+                parameters=[_TABLE],
+                **write,
+            )
+        },
+        "/backup": {
+            "post": _op(
+                "back up the three tables from one view of the database",
+                {"201": _answer("the backups")},
+                401,
+                **write,
+            )
+        },
+        "/backups": {
+            "get": _op(
+                "stored backups, newest first",
+                {"200": _answer("backups")},
+                400,
+                parameters=[{"in": "query", "schema": BackupArgs}],
+            )
+        },
+        "/restore/{table}": {
+            "post": _op(
+                "replace a table's rows with a backup's (the newest by default), atomically",
+                {"200": _answer("table, backup, rows")},
+                400,
+                401,
+                404,
+                409,
+                422,
+                parameters=[_TABLE],
+                requestBody={
+                    "required": False,
+                    "content": {"application/json": {"schema": RestoreBody}},
+                },
+                **write,
+            )
+        },
+        "/restore": {
+            "post": _op(
+                "restore the three tables together, in one transaction",
+                {"200": _answer("the restored tables")},
+                400,
+                401,
+                404,
+                409,
+                422,
+                requestBody={
+                    "required": False,
+                    "content": {"application/json": {"schema": RestoreAllBody}},
+                },
+                **write,
             )
         },
         "/openapi.json": {"get": _op("this document", {"200": _answer("OpenAPI 3")})},
