@@ -37,6 +37,9 @@ def test_every_statement_of_a_workflow_compiles_to_t_sql(statements, client):
     load(client)  # a reload: every row looked up, none inserted
     big = [{"id": i, "job": f"J{i}"} for i in range(10_000, 11_000)]
     client.post("/batch/jobs", json={"rows": big})
+    assert client.post("/backup").status_code == 201
+    assert client.post("/restore").status_code == 200
+    assert client.post("/restore/departments").status_code == 200
     for path in (
         "/report/hired-by-quarter?year=2021",
         "/report/hiring-above-average?year=2022",
