@@ -13,7 +13,7 @@ from core.ports import BackupStore, UnitOfWork, UnitOfWorkFactory
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
 from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
-from domain.validation import Values
+from domain.validation_types import Values
 
 CHUNK_ROWS = 5000
 

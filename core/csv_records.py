@@ -3,20 +3,22 @@
 Reads a binary stream line by line, never whole: LF or CRLF line ends, a UTF-8 byte order
 mark, an optional header row, blank lines (skipped, not counted), no final newline, and
 RFC 4180 quoting. A record that is not valid UTF-8 is reported, not decoded.
+
+A line without quotes is split on commas directly; a line with a quote goes to the csv
+module, with the lines that follow while a quoted field is open.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import IO
+from itertools import chain
+from typing import IO, NamedTuple
 
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
-class CsvRecord:
+class CsvRecord(NamedTuple):
     line: int  # 1-based physical line where the record starts
     fields: list[str]
     raw: str
@@ -25,58 +27,58 @@ class CsvRecord:
 
 
 class _Lines:
-    """Decoded physical lines of a byte stream, remembering those of the current record."""
+    """Decoded physical lines, counted, with the encoding errors of the current record."""
 
     def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self.read = 0
-        self.record_lines: list[str] = []
+        self._raw = iter(stream)
+        self.count = 0
         self.bad_encoding = False
+        self.taken: list[str] = []
 
-    def __iter__(self) -> Iterator[str]:
-        for raw in self._stream:
-            if self.read == 0 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
-            self.read += 1
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("utf-8", errors="replace")
-                self.bad_encoding = True
-            self.record_lines.append(text)
+    def next_line(self) -> str | None:
+        raw = next(self._raw, None)
+        if raw is None:
+            return None
+        if self.count == 0 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        self.count += 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.bad_encoding = True
+            return raw.decode("utf-8", errors="replace")
+
+    def continuation(self) -> Iterator[str]:
+        """The lines after the first of a quoted record, as the csv module asks for them."""
+        while (text := self.next_line()) is not None:
+            self.taken.append(text)
             yield text
-
-    def take_record(self) -> tuple[str, bool]:
-        raw = "".join(self.record_lines).rstrip("\r\n")
-        bad = self.bad_encoding
-        self.record_lines, self.bad_encoding = [], False
-        return raw, bad
 
 
 def read_records(stream: IO[bytes], header: Iterable[str]) -> Iterator[CsvRecord]:
     """Yield the records of a CSV stream; a first row equal to `header` is skipped."""
     lines = _Lines(stream)
-    reader = csv.reader(lines, strict=False)
     header_names = [h.casefold() for h in header]
-    first_line, first = 1, True
-    while True:
+    first = True
+    while (text := lines.next_line()) is not None:
+        start = lines.count
+        body = text.rstrip("\r\n")
         error: str | None = None
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as problem:
-            fields, error = [], str(problem)
-        raw, bad_encoding = lines.take_record()
-        start, first_line = first_line, lines.read + 1
-        if error is None and _blank(fields):
+        if '"' not in body and "\r" not in body:
+            fields = body.split(",")
+            raw = body
+        else:
+            lines.taken = [text]
+            try:
+                fields = next(csv.reader(chain([text], lines.continuation()), strict=False), [])
+            except csv.Error as problem:
+                fields, error = [], str(problem)
+            raw = "".join(lines.taken).rstrip("\r\n")
+        bad_encoding, lines.bad_encoding = lines.bad_encoding, False
+        if error is None and not raw.strip() and len(fields) <= 1:
             continue
         if first and [f.strip().casefold() for f in fields] == header_names:
             first = False
             continue
         first = False
         yield CsvRecord(start, fields, raw, bad_encoding, error)
-
-
-def _blank(fields: list[str]) -> bool:
-    return not fields or (len(fields) == 1 and not fields[0].strip())

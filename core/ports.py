@@ -12,7 +12,7 @@ from typing import IO, Any, Protocol, Self
 from domain.backups import BackupInfo, BackupMeta
 from domain.rejections import Rejection
 from domain.tables import TableSpec
-from domain.validation import Values
+from domain.validation_types import Values
 
 
 @dataclass(frozen=True)

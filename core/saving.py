@@ -9,7 +9,8 @@ from core.ports import Origin, UnitOfWorkFactory
 from domain.rejections import Reason, Rejection
 from domain.summary import Summary
 from domain.tables import TableSpec
-from domain.validation import Candidate, Values
+from domain.validation import Candidate
+from domain.validation_types import Values
 
 
 def save(

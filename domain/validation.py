@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain import fields as f
+from domain.fast_rows import fast_row
 from domain.rejections import Reason, Rejection
 from domain.seen_ids import SeenIds
 from domain.tables import Column, Kind, TableSpec
-
-Values = tuple[Any, ...]
+from domain.validation_types import Values
 
 _TEXT_PARSERS: dict[Kind, Callable[[str], Any]] = {
     Kind.ID: f.int_from_text,
@@ -29,19 +29,19 @@ _JSON_PARSERS: dict[Kind, Callable[[Any], Any]] = {
 _UNKNOWN_REFERENCE = {"departments": Reason.UNKNOWN_DEPARTMENT, "jobs": Reason.UNKNOWN_JOB}
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A row that passed every rule that can be checked without the stored table."""
 
     table: str
     values: Values
     raw: str | JsonRaw
     line: int | None = None
-    index: int | None = None
+    position: int | None = None  # index in a batch ("index" is a tuple method)
 
     @property
     def id(self) -> int:
-        return int(self.values[0])
+        value: int = self.values[0]
+        return value
 
     def reject(self, reason: Reason, message: str, field: str | None = None) -> Rejection:
         return Rejection(
@@ -52,7 +52,7 @@ class Candidate:
             field=field,
             record_id=self.id,
             line=self.line,
-            index=self.index,
+            index=self.position,
         )
 
 
@@ -93,7 +93,18 @@ class RowChecker:
     known: Mapping[str, Container[int]]
     seen: SeenIds = field(default_factory=SeenIds)
 
+    def __post_init__(self) -> None:
+        self._fast = fast_row(self.spec.name, self.known)
+        self._width = len(self.spec.columns)
+
     def check_csv(self, fields: list[str], line: int, raw: str) -> Candidate | Rejection:
+        if self._fast is not None and len(fields) == self._width:
+            values = self._fast(fields)
+            if values is not None and self.seen.add(values[0]):
+                return Candidate(self.spec.name, values, raw, line)
+        return self._check_csv(fields, line, raw)
+
+    def _check_csv(self, fields: list[str], line: int, raw: str) -> Candidate | Rejection:
         where = _Where(raw, line=line)
         if len(fields) != len(self.spec.columns):
             return self._rejection(

@@ -12,7 +12,7 @@ from fastavro.types import Schema
 from core.errors import InvalidBackup
 from domain.backups import SCHEMA_VERSION, BackupMeta
 from domain.tables import Kind, TableSpec
-from domain.validation import Values
+from domain.validation_types import Values
 
 CODEC = "deflate"
 _TYPES: dict[Kind, Any] = {

@@ -13,7 +13,7 @@ from azure.storage.blob import ContainerClient
 from core.errors import InvalidBackup, NotFound
 from domain.backups import BackupInfo, BackupMeta
 from domain.tables import TABLES, TableSpec
-from domain.validation import Values
+from domain.validation_types import Values
 from infra.backup import avro_file
 from infra.storage.azure_blob import CHUNK, READ_BUFFER, ChunkReader
 from infra.storage.names import checked_name

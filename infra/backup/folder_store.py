@@ -11,7 +11,7 @@ from pathlib import Path
 from core.errors import InvalidBackup, NotFound
 from domain.backups import BackupInfo, BackupMeta
 from domain.tables import TABLES, TableSpec
-from domain.validation import Values
+from domain.validation_types import Values
 from infra.backup import avro_file
 from infra.storage.names import checked_name
 

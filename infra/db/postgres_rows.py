@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from core.errors import ConcurrentWrite
-from domain.validation import Values
+from domain.tables import Kind, table_spec
+from domain.validation_types import Values
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import DATA_TABLES
-from infra.db.values import row_from_db, to_db
+from infra.db.values import row_from_db
+
+# COPY's text format: a backslash, tab, newline or carriage return in text is escaped.
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
+
+
+def _copy_datetime(value: datetime) -> str:
+    return value.replace(tzinfo=None).isoformat()  # naive UTC, as stored
+
+
+_FORMAT: dict[Kind, Callable[[Any], str]] = {
+    Kind.ID: str,
+    Kind.REFERENCE: str,
+    Kind.TEXT: _copy_text,
+    Kind.DATETIME: _copy_datetime,
+}
 
 
 class PostgresRowRepository(SqlRowRepository):
@@ -27,13 +50,17 @@ class PostgresRowRepository(SqlRowRepository):
             return {int(row[0]): row_from_db(row) for row in cursor}
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
+        """COPY in text format, the rows formatted here into one buffer."""
         statement = sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
             table=sql.Identifier(table), columns=self._columns(table)
         )
+        formats = [_FORMAT[c.kind] for c in table_spec(table).columns]
+        text = "".join(
+            "\t".join([f(v) for f, v in zip(formats, row, strict=True)]) + "\n" for row in rows
+        )
         try:
             with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([to_db(v) for v in row])
+                copy.write(text)
         except psycopg.errors.UniqueViolation as error:
             raise ConcurrentWrite(str(error)) from error
 

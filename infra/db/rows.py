@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -10,9 +10,10 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
-from domain.validation import Values
+from domain.tables import Kind, table_spec
+from domain.validation_types import Values
 from infra.db.schema import DATA_TABLES
-from infra.db.values import row_from_db, to_db
+from infra.db.values import row_from_db
 
 # SQL Server takes at most 2100 parameters in one statement.
 IN_LIST_SIZE = 1000
@@ -45,14 +46,30 @@ class SqlRowRepository:
         return found
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
-        t = DATA_TABLES[table]
-        names = [c.name for c in t.columns]
+        """A driver-level executemany of tuples: no per-row dictionaries."""
+        statement = str(DATA_TABLES[table].insert().compile(dialect=self.connection.dialect))
+        convert = self._converter(table)
         try:
             for chunk in batched(rows, INSERT_CHUNK):
-                params = [{n: to_db(v) for n, v in zip(names, row, strict=True)} for row in chunk]
-                self.connection.execute(t.insert(), params)
+                self.connection.exec_driver_sql(statement, [convert(row) for row in chunk])
         except IntegrityError as error:
             raise ConcurrentWrite(str(error.orig)) from error
+
+    def _converter(self, table: str) -> Callable[[Values], Values]:
+        """Datetimes as the driver takes them: naive UTC; on SQLite, in SQLAlchemy's text form."""
+        moments = [i for i, c in enumerate(table_spec(table).columns) if c.kind is Kind.DATETIME]
+        if not moments:
+            return lambda row: row
+        sqlite = self.connection.dialect.name == "sqlite"
+
+        def convert(row: Values) -> Values:
+            values = list(row)
+            for i in moments:
+                naive = values[i].replace(tzinfo=None)
+                values[i] = naive.isoformat(" ", "microseconds") if sqlite else naive
+            return tuple(values)
+
+        return convert
 
     def scan(self, table: str) -> Iterator[Values]:
         t = DATA_TABLES[table]

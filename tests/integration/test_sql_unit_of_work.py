@@ -71,7 +71,7 @@ def test_text_in_any_script_round_trips(engine):
         uow.rows.insert("departments", names)
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
-        assert uow.rows.existing("departments", [1, 2, 3, 4]) == dict(enumerate(names, start=1))
+        assert uow.rows.existing("departments", [1, 2, 3, 4, 5]) == dict(enumerate(names, start=1))
 
 
 def test_rejections_are_stored_listed_and_forgotten_by_task(engine):

@@ -12,7 +12,7 @@ from typing import IO, Any, Self
 from core.errors import SourceFileNotFound
 from core.ports import Origin, TaskRecord
 from domain.rejections import Rejection
-from domain.validation import Values
+from domain.validation_types import Values
 
 
 class FakeDatabase:

@@ -68,7 +68,7 @@ def test_json_rows():
     )
     assert isinstance(good, Candidate)
     assert good.values[1] == "Zoë"
-    assert good.index == 0
+    assert good.position == 0
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,55 @@
+"""The quick pass accepts only rows the full rules accept, with the same values."""
+
+import itertools
+
+import pytest
+
+from domain.fast_rows import fast_row
+from domain.seen_ids import SeenIds
+from domain.tables import TABLES
+from domain.validation import Candidate, RowChecker
+
+KNOWN = {"departments": {1, 2, 12}, "jobs": {1, 183}}
+IDS = ["1", "007", "0", " 5", "5 ", "٣", "2147483647", "2147483648", "99999999999", "+4", "", "12a"]
+TEXTS = ["Ana", "  Ana  ", "", "   ", "a\x00b", "x" * 255, "x" * 256, "Zoë", "a,b"]
+MOMENTS = [
+    "2021-07-21T01:04:52Z",
+    "2021-02-30T10:00:00Z",
+    "2021-07-21 01:04:52",
+    "2021-07-21T01:04:52+05:00",
+    "2021-07-21T25:04:52Z",
+    "2021-07-21",
+    "2021-07-21T01:04:52.123Z",
+    "",
+]
+REFS = ["1", "2", "3", "12", "183", "0", "x", ""]
+
+
+def employee_rows():
+    for row_id, name, moment, dept, job in itertools.product(
+        IDS[:6], TEXTS[:5], MOMENTS, REFS[:4], REFS[3:6]
+    ):
+        yield [row_id, name, moment, dept, job]
+
+
+def id_text_rows():
+    yield from ([i, t] for i, t in itertools.product(IDS, TEXTS))
+
+
+@pytest.mark.parametrize(
+    ("table", "rows"),
+    [("departments", id_text_rows), ("jobs", id_text_rows), ("hired_employees", employee_rows)],
+)
+def test_the_quick_pass_agrees_with_the_full_rules(table, rows):
+    spec = TABLES[table]
+    quick = fast_row(table, KNOWN)
+    accepted = 0
+    for fields in rows():
+        full = RowChecker(spec, KNOWN, SeenIds())._check_csv(fields, 1, ",".join(fields))
+        values = quick(fields)
+        if values is not None:
+            accepted += 1
+            assert isinstance(full, Candidate), (fields, full)
+            assert values == full.values, fields
+            assert [type(v) for v in values] == [type(v) for v in full.values]
+    assert accepted > 0
