@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import IO
 
@@ -14,7 +15,7 @@ from domain.summary import Summary
 from domain.tables import TableSpec
 from domain.validation import Candidate, RowChecker
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
 KEPT_REJECTIONS = 100
 
 
@@ -34,17 +35,28 @@ def load_csv(
     checker = RowChecker(spec, known_references(uow_factory, spec))
     summary = Summary(spec.name, keep=KEPT_REJECTIONS)
     records = read_records(stream, spec.column_names)
-    for chunk in _chunks(records, chunk_rows):
-        candidates: list[Candidate] = []
-        rejections: list[Rejection] = []
-        for record in chunk:
-            checked = _check(checker, spec, record)
-            if isinstance(checked, Candidate):
-                candidates.append(checked)
-            else:
-                rejections.append(checked)
+
+    def store(candidates: list[Candidate], rejections: list[Rejection]) -> None:
         save(uow_factory, spec, candidates, rejections, origin, summary)
         on_progress(summary.processed)
+
+    # The database stores one chunk while the next is read and checked: one chunk in flight.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-store") as writer:
+        pending: Future[None] | None = None
+        for chunk in _chunks(records, chunk_rows):
+            candidates: list[Candidate] = []
+            rejections: list[Rejection] = []
+            for record in chunk:
+                checked = _check(checker, spec, record)
+                if isinstance(checked, Candidate):
+                    candidates.append(checked)
+                else:
+                    rejections.append(checked)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(store, candidates, rejections)
+        if pending is not None:
+            pending.result()
     return summary
 
 

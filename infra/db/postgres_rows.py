@@ -1,9 +1,9 @@
-"""The data tables on PostgreSQL: COPY for inserts, one array lookup for known ids."""
+"""The data tables on PostgreSQL: COPY for inserts."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,6 @@ from domain.tables import Kind, table_spec
 from domain.validation_types import Values
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import DATA_TABLES
-from infra.db.values import row_from_db
 
 # COPY's text format: a backslash, tab, newline or carriage return in text is escaped.
 _SPECIAL = re.compile(r"[\\\t\n\r]")
@@ -40,14 +39,6 @@ _FORMAT: dict[Kind, Callable[[Any], str]] = {
 
 class PostgresRowRepository(SqlRowRepository):
     """Same contract as SqlRowRepository, on the psycopg connection of the transaction."""
-
-    def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]:
-        query = sql.SQL("SELECT {columns} FROM {table} WHERE id = ANY(%s)").format(
-            columns=self._columns(table), table=sql.Identifier(table)
-        )
-        with self._driver().cursor() as cursor:
-            cursor.execute(query, (list(ids),))
-            return {int(row[0]): row_from_db(row) for row in cursor}
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
         """COPY in text format, the rows formatted here into one buffer."""

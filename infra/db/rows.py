@@ -38,7 +38,15 @@ class SqlRowRepository:
         return set(self.connection.scalars(select(t.c.id)))
 
     def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]:
+        """The stored rows among ids: one range scan when the ids are dense, else IN lists."""
+        if not ids:
+            return {}
         t = DATA_TABLES[table]
+        low, high = min(ids), max(ids)
+        if high - low < 2 * len(ids):
+            wanted = set(ids)
+            query = select(t).where(t.c.id.between(low, high))
+            return {r[0]: row_from_db(r) for r in self.connection.execute(query) if r[0] in wanted}
         found: dict[int, Values] = {}
         for chunk in batched(list(ids), IN_LIST_SIZE):
             for row in self.connection.execute(select(t).where(t.c.id.in_(chunk))):
