@@ -63,6 +63,9 @@ def test_existing_finds_rows_among_thousands_of_ids_and_returns_utc_datetimes(en
     assert sorted(found) == list(range(2500, 3001))
     assert found[2500] == (2500, "Name 2500", hired, 1, 1)
     assert found[2500][2].tzinfo is UTC
+    with SqlUnitOfWork(engine) as uow:  # sparse ids: IN lists instead of a range scan
+        sparse = uow.rows.existing("hired_employees", [7, 2_000_000_000, 2999])
+    assert sorted(sparse) == [7, 2999]
 
 
 def test_text_in_any_script_round_trips(engine):
