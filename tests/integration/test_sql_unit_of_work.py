@@ -69,7 +69,13 @@ def test_existing_finds_rows_among_thousands_of_ids_and_returns_utc_datetimes(en
 
 
 def test_text_in_any_script_round_trips(engine):
-    names = [(1, 'O\'Brien "Jr"'), (2, "Ingeniería"), (3, "販売部"), (4, "Отдел 🙂")]
+    names = [
+        (1, 'O\'Brien "Jr"'),
+        (2, "Ingeniería"),
+        (3, "販売部"),
+        (4, "Отдел 🙂"),
+        (5, "Tab\there, line\nbreak, back\\slash \\N, CR\r"),
+    ]
     with SqlUnitOfWork(engine) as uow:
         uow.rows.insert("departments", names)
         uow.commit()
