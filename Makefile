@@ -25,6 +25,10 @@ worker: $(VENV)/.runtime
 serve-gunicorn: $(VENV)/.runtime
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 "main:create_app()"
 
+bench: $(VENV)/.dev
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 sample-data: $(VENV)/.runtime
 	$(BIN)/python scripts/make_sample_data.py
 

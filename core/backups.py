@@ -11,6 +11,7 @@ from itertools import islice
 from core.errors import Conflict, InvalidBackup, NotFound
 from core.ports import BackupStore, UnitOfWork, UnitOfWorkFactory
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
+from domain.reports import hire_counts
 from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
 from domain.validation_types import Values
@@ -90,6 +91,8 @@ class Backups:
             self._check_references(uow, {c.spec.name: c for c in checked})
             for c in reversed(checked):
                 uow.rows.delete_all(c.spec.name)
+                if c.spec.name == "hired_employees":
+                    uow.rows.delete_hire_counts()
             for c in checked:
                 restored.append(Restored(c.spec.name, c.name, self._insert(uow, c)))
             uow.commit()
@@ -170,5 +173,7 @@ class Backups:
             rows = self._verified_rows(checked.spec, checked.name, file.meta, file.rows())
             while chunk := list(islice(rows, CHUNK_ROWS)):
                 uow.rows.insert(checked.spec.name, chunk)
+                if checked.spec.name == "hired_employees":
+                    uow.rows.add_hire_counts(hire_counts(chunk))
                 count += len(chunk)
         return count

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +11,7 @@ from typing import IO, Any, Protocol, Self
 
 from domain.backups import BackupInfo, BackupMeta
 from domain.rejections import Rejection
+from domain.reports import HireKey
 from domain.tables import TableSpec
 from domain.validation_types import Values
 
@@ -38,6 +39,11 @@ class RowRepository(Protocol):
         """The distinct values of a reference column."""
 
     def delete_all(self, table: str) -> None: ...
+
+    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+        """Add to the hires per department, job, year and quarter that the reports read."""
+
+    def delete_hire_counts(self) -> None: ...
 
 
 class RejectionRepository(Protocol):
@@ -142,10 +148,11 @@ class DepartmentHires:
 
 
 class ReportQueries(Protocol):
-    def hires_by_quarter(self, starts: Sequence[datetime]) -> list[QuarterCounts]:
-        """Hires per (department, job) between starts[0] and starts[4], one count a quarter."""
+    def hires_by_quarter(self, year: int) -> list[QuarterCounts]:
+        """Hires of the year per (department, job) with any, one count a quarter."""
 
-    def hires_by_department(self, start: datetime, end: datetime) -> list[DepartmentHires]: ...
+    def hires_by_department(self, year: int) -> list[DepartmentHires]:
+        """Hires of the year per department with any."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from core.errors import InvalidRequest
 from core.ports import DepartmentHires, QuarterCounts, ReportQueries
-from domain.reports import YEAR_MAX, YEAR_MIN, alphabetical, quarter_starts
+from domain.reports import YEAR_MAX, YEAR_MIN, alphabetical
 
 
 @dataclass(frozen=True)
@@ -18,14 +18,13 @@ class AboveAverage:
 
 def hired_by_quarter(queries: ReportQueries, year: int) -> list[QuarterCounts]:
     """Hires of the year per department and job, by quarter, sorted alphabetically."""
-    rows = queries.hires_by_quarter(quarter_starts(_checked(year)))
+    rows = queries.hires_by_quarter(_checked(year))
     return sorted(rows, key=lambda r: (*alphabetical(r.department), *alphabetical(r.job)))
 
 
 def hiring_above_average(queries: ReportQueries, year: int) -> AboveAverage:
     """Departments that hired strictly more than the year's mean over hiring departments."""
-    bounds = quarter_starts(_checked(year))
-    counts = queries.hires_by_department(bounds[0], bounds[-1])
+    counts = queries.hires_by_department(_checked(year))
     mean = sum(c.hired for c in counts) / len(counts) if counts else 0.0
     above = [c for c in counts if c.hired > mean]
     above.sort(key=lambda c: (-c.hired, *alphabetical(c.department)))

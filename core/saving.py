@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from core.errors import ConcurrentWrite
 from core.ports import Origin, UnitOfWorkFactory
 from domain.rejections import Reason, Rejection
+from domain.reports import hire_counts
 from domain.summary import Summary
 from domain.tables import TableSpec
 from domain.validation import Candidate
@@ -59,6 +60,8 @@ def _save_once(
                 refused.append(_conflict(spec, candidate, values))
         if new:
             uow.rows.insert(spec.name, new)
+            if spec.name == "hired_employees":
+                uow.rows.add_hire_counts(hire_counts(new))
         if refused:
             uow.rejections.add(refused, origin)
         uow.commit()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 YEAR_MIN, YEAR_MAX, DEFAULT_YEAR = 1900, 2100, 2021
 
@@ -12,7 +14,12 @@ def alphabetical(text: str) -> tuple[str, str]:
     return (text.casefold(), text)
 
 
-def quarter_starts(year: int) -> list[datetime]:
-    """The UTC starts of Q1..Q4 and of the next year: five bounds of four quarters."""
-    starts = [datetime(year, month, 1, tzinfo=UTC) for month in (1, 4, 7, 10)]
-    return [*starts, datetime(year + 1, 1, 1, tzinfo=UTC)]
+HireKey = tuple[int, int, int, int]  # department_id, job_id, year, quarter
+
+
+def hire_counts(employees: Iterable[Sequence[Any]]) -> Counter[HireKey]:
+    """Hires per department, job, year and quarter of rows of hired_employees."""
+    counts: Counter[HireKey] = Counter()
+    for _id, _name, hired, department, job in employees:
+        counts[(department, job, hired.year, (hired.month - 1) // 3 + 1)] += 1
+    return counts

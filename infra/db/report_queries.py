@@ -1,70 +1,50 @@
-"""The read-side queries of the two reports: portable SQL, no dialect's date functions.
+"""The read-side queries of the two reports, on the hire_counts summary.
 
-Quarters are date ranges on the indexed datetime column rather than EXTRACT(quarter), which
-SQLite does not have; counts use CASE rather than FILTER, which SQL Server does not have.
+Portable SQL: counts per quarter use CASE rather than FILTER, which SQL Server lacks, and
+quarters were computed from the UTC hire time when the rows were stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select, case, func, select
 
 from core.ports import DepartmentHires, QuarterCounts
-from infra.db.schema import departments, hired_employees, jobs
-from infra.db.values import to_db
+from infra.db.schema import departments, hire_counts, jobs
 
 
 class SqlReportQueries:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def hires_by_quarter(self, starts: Sequence[datetime]) -> list[QuarterCounts]:
-        e, d, j = hired_employees, departments, jobs
-        bounds = [to_db(s) for s in starts]
-        quarters = [
-            func.sum(
-                case(((e.c.datetime >= bounds[q]) & (e.c.datetime < bounds[q + 1]), 1), else_=0)
-            )
-            for q in range(4)
-        ]
-        query = (
-            select(d.c.department, j.c.job, *quarters)
-            .select_from(e.join(d, d.c.id == e.c.department_id).join(j, j.c.id == e.c.job_id))
-            .where(e.c.datetime >= bounds[0], e.c.datetime < bounds[4])
-            .group_by(d.c.id, d.c.department, j.c.id, j.c.job)
-        )
-        with self.engine.begin() as conn:
+    def hires_by_quarter(self, year: int) -> list[QuarterCounts]:
+        with self.engine.connect() as conn:
             return [
                 QuarterCounts(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]))
-                for r in conn.execute(query)
+                for r in conn.execute(quarter_query(year))
             ]
 
-    def hires_by_department(self, start: datetime, end: datetime) -> list[DepartmentHires]:
-        e, d = hired_employees, departments
+    def hires_by_department(self, year: int) -> list[DepartmentHires]:
+        h, d = hire_counts, departments
         query = (
-            select(d.c.id, d.c.department, func.count())
-            .select_from(e.join(d, d.c.id == e.c.department_id))
-            .where(e.c.datetime >= to_db(start), e.c.datetime < to_db(end))
+            select(d.c.id, d.c.department, func.sum(h.c.hires))
+            .select_from(h.join(d, d.c.id == h.c.department_id))
+            .where(h.c.year == year)
             .group_by(d.c.id, d.c.department)
         )
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
             return [DepartmentHires(r[0], r[1], int(r[2])) for r in conn.execute(query)]
 
 
-def quarter_query(starts: Sequence[datetime]) -> Select[Any]:
-    """Hires per (department, job) between starts[0] and starts[4], a column a quarter."""
-    e, d, j = hired_employees, departments, jobs
-    bounds = [to_db(s) for s in starts]
-    quarters = [
-        func.sum(case(((e.c.datetime >= bounds[q]) & (e.c.datetime < bounds[q + 1]), 1), else_=0))
-        for q in range(4)
-    ]
+def quarter_query(year: int) -> Select[Any]:
+    """Hires of the year per (department, job), a column a quarter."""
+    h, d, j = hire_counts, departments, jobs
+    quarters = [func.sum(case((h.c.quarter == q, h.c.hires), else_=0)) for q in (1, 2, 3, 4)]
     return (
         select(d.c.department, j.c.job, *quarters)
-        .select_from(e.join(d, d.c.id == e.c.department_id).join(j, j.c.id == e.c.job_id))
-        .where(e.c.datetime >= bounds[0], e.c.datetime < bounds[4])
+        .select_from(h.join(d, d.c.id == h.c.department_id).join(j, j.c.id == h.c.job_id))
+        .where(h.c.year == year)
         .group_by(d.c.id, d.c.department, j.c.id, j.c.job)
+        .having(func.sum(h.c.hires) > 0)
     )

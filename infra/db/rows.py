@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
+from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.schema import DATA_TABLES
+from infra.db.schema import DATA_TABLES, hire_counts
 from infra.db.values import row_from_db
 
 # SQL Server takes at most 2100 parameters in one statement.
@@ -21,6 +23,19 @@ IN_LIST_SIZE = 1000
 INSERT_CHUNK = 1000
 # Rows fetched at a time when a whole table is read (through a server-side cursor where there is one).
 SCAN_BATCH = 5000
+
+
+_UPSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# SQL Server has no ON CONFLICT: MERGE adds to a count or inserts it.
+SQL_SERVER_MERGE = (
+    "MERGE hire_counts WITH (HOLDLOCK) AS target "
+    "USING (VALUES (?, ?, ?, ?, ?)) AS source (department_id, job_id, year, quarter, hires) "
+    "ON target.year = source.year AND target.department_id = source.department_id "
+    "AND target.job_id = source.job_id AND target.quarter = source.quarter "
+    "WHEN MATCHED THEN UPDATE SET hires = target.hires + source.hires "
+    "WHEN NOT MATCHED THEN INSERT (department_id, job_id, year, quarter, hires) "
+    "VALUES (source.department_id, source.job_id, source.year, source.quarter, source.hires);"
+)
 
 
 def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -93,3 +108,26 @@ class SqlRowRepository:
 
     def delete_all(self, table: str) -> None:
         self.connection.execute(delete(DATA_TABLES[table]))
+
+    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+        if not counts:
+            return
+        dialect = self.connection.dialect.name
+        if dialect not in _UPSERT:
+            self.connection.exec_driver_sql(
+                SQL_SERVER_MERGE, [(*key, hires) for key, hires in counts.items()]
+            )
+            return
+        statement = _UPSERT[dialect](hire_counts)
+        statement = statement.on_conflict_do_update(
+            index_elements=["year", "department_id", "job_id", "quarter"],
+            set_={"hires": hire_counts.c.hires + statement.excluded.hires},
+        )
+        names = ("department_id", "job_id", "year", "quarter")
+        self.connection.execute(
+            statement,
+            [{**dict(zip(names, key, strict=True)), "hires": n} for key, n in counts.items()],
+        )
+
+    def delete_hire_counts(self) -> None:
+        self.connection.execute(delete(hire_counts))

@@ -52,6 +52,8 @@ def snapshot(client):
             items += batch
             page += 1
         state[path] = items
+    for report in ("/report/hired-by-quarter", "/report/hiring-above-average"):
+        state[report] = client.get(report).json  # the summary the reports read is restored too
     return state
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.dialects import mssql
 from sqlalchemy.dialects.mssql import pyodbc as mssql_pyodbc
+from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.sql import ClauseElement
 
 from tests.conftest import load
@@ -57,6 +58,8 @@ def test_every_statement_of_a_workflow_compiles_to_t_sql(statements, client):
     kinds = set()
     most_parameters = 0
     for clause in statements:
+        if isinstance(clause, sqlite_dml.Insert):
+            continue  # SQLite's ON CONFLICT upsert: SQL Server runs SQL_SERVER_MERGE instead
         compiled = clause.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         sql = str(compiled)
         kinds.add(sql.split()[0])
@@ -82,16 +85,23 @@ def test_the_bulk_insert_statement_is_t_sql(table):
     assert sql == f"INSERT INTO {table} ({columns}) VALUES ({marks})"
 
 
-def test_the_quarter_report_counts_with_case_on_sql_server():
-    from datetime import UTC, datetime
+def test_hire_counts_are_merged_on_sql_server():
+    from infra.db.rows import SQL_SERVER_MERGE
 
+    assert SQL_SERVER_MERGE.startswith(
+        "MERGE hire_counts WITH (HOLDLOCK) AS target USING (VALUES (?, ?, ?, ?, ?))"
+    )
+    assert SQL_SERVER_MERGE.endswith(";")  # SQL Server requires MERGE to end with a semicolon
+    assert SQL_SERVER_MERGE.count("?") == 5
+    assert "ON CONFLICT" not in SQL_SERVER_MERGE
+
+
+def test_the_quarter_report_counts_with_case_on_sql_server():
     from infra.db.report_queries import quarter_query
 
-    starts = [datetime(2021, m, 1, tzinfo=UTC) for m in (1, 4, 7, 10)] + [
-        datetime(2022, 1, 1, tzinfo=UTC)
-    ]
-    sql = str(quarter_query(starts).compile(dialect=mssql.dialect()))
-    assert sql.count("sum(CASE WHEN") == 4
+    sql = str(quarter_query(2021).compile(dialect=mssql.dialect()))
+    assert sql.count("sum(CASE WHEN (hire_counts.quarter =") == 4
+    assert "WHERE hire_counts.year = :year_1" in sql
     assert "GROUP BY departments.id, departments.department, jobs.id, jobs.job" in sql
 
 

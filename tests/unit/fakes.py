@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Iterator, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -12,6 +13,8 @@ from typing import IO, Any, Self
 from core.errors import SourceFileNotFound
 from core.ports import Origin, TaskRecord
 from domain.rejections import Rejection
+from domain.reports import HireKey
+from domain.tables import TABLES
 from domain.validation_types import Values
 
 
@@ -23,12 +26,30 @@ class FakeDatabase:
             "hired_employees": {},
         }
         self.rejections: list[tuple[Rejection, Origin]] = []
+        self.hire_counts: Counter[HireKey] = Counter()
         self.commits = 0
 
 
 class FakeRows:
-    def __init__(self, pending: dict[str, dict[int, Values]]) -> None:
+    def __init__(self, pending: dict[str, dict[int, Values]], counts: Counter[HireKey]) -> None:
         self.pending = pending
+        self.counts = counts
+
+    def scan(self, table: str) -> Iterator[Values]:
+        yield from (self.pending[table][i] for i in sorted(self.pending[table]))
+
+    def referenced(self, table: str, column: str) -> set[int]:
+        position = TABLES[table].column_names.index(column)
+        return {row[position] for row in self.pending[table].values()}
+
+    def delete_all(self, table: str) -> None:
+        self.pending[table].clear()
+
+    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+        self.counts.update(counts)
+
+    def delete_hire_counts(self) -> None:
+        self.counts.clear()
 
     def ids(self, table: str) -> set[int]:
         return set(self.pending[table])
@@ -56,13 +77,14 @@ class FakeRejections:
 class FakeUnitOfWork:
     """Keeps changes apart until commit(), like a transaction."""
 
-    def __init__(self, db: FakeDatabase) -> None:
+    def __init__(self, db: FakeDatabase, snapshot: bool = False) -> None:
         self.db = db
 
     def __enter__(self) -> Self:
         self._tables = {name: dict(rows) for name, rows in self.db.tables.items()}
         self._rejections = list(self.db.rejections)
-        self.rows = FakeRows(self._tables)
+        self._counts = Counter(self.db.hire_counts)
+        self.rows = FakeRows(self._tables, self._counts)
         self.rejections = FakeRejections(self._rejections)
         return self
 
@@ -77,6 +99,7 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self.db.tables = self._tables
         self.db.rejections = self._rejections
+        self.db.hire_counts = self._counts
         self.db.commits += 1
 
 

@@ -139,3 +139,18 @@ def test_a_concurrent_insert_of_the_same_id_is_retried(db):
     )
     assert (summary.inserted, summary.already_exists) == (1, 1)
     assert db.tables["departments"] == {1: (1, "Sales"), 2: (2, "Ops")}
+
+
+def test_hires_are_counted_by_department_job_year_and_utc_quarter_as_they_are_stored(db):
+    load(db, DEPARTMENTS, b"1,Sales\n2,Ops\n")
+    db.tables["jobs"] = {7: (7, "Clerk")}
+    data = (
+        b"1,Ana,2021-03-31T23:59:59Z,1,7\n"
+        b"2,Bo,2021-04-01T02:00:00+05:00,1,7\n"  # 2021-03-31 21:00 UTC: Q1
+        b"3,Cy,2021-04-01T00:00:00Z,2,7\n"
+        b"4,Di,2022-12-31T23:00:00-02:00,2,7\n"  # 2023-01-01 01:00 UTC
+    )
+    load(db, HIRED_EMPLOYEES, data)
+    assert db.hire_counts == {(1, 7, 2021, 1): 2, (2, 7, 2021, 2): 1, (2, 7, 2023, 1): 1}
+    load(db, HIRED_EMPLOYEES, data + b"1,Ana Changed,2021-03-31T23:59:59Z,1,7\n")
+    assert db.hire_counts == {(1, 7, 2021, 1): 2, (2, 7, 2021, 2): 1, (2, 7, 2023, 1): 1}

@@ -1,5 +1,3 @@
-from datetime import UTC, datetime
-
 import pytest
 
 from core.errors import InvalidRequest
@@ -13,22 +11,20 @@ class FakeReportQueries:
         self.department_rows = list(department_rows)
         self.asked: list = []
 
-    def hires_by_quarter(self, starts):
-        self.asked.append(list(starts))
+    def hires_by_quarter(self, year):
+        self.asked.append(year)
         return list(self.quarter_rows)
 
-    def hires_by_department(self, start, end):
-        self.asked.append((start, end))
+    def hires_by_department(self, year):
+        self.asked.append(year)
         return list(self.department_rows)
 
 
-def test_quarter_report_asks_for_the_utc_quarter_bounds_of_the_year():
+def test_reports_ask_for_their_year():
     queries = FakeReportQueries()
     hired_by_quarter(queries, 2021)
-    assert queries.asked == [
-        [datetime(2021, m, 1, tzinfo=UTC) for m in (1, 4, 7, 10)]
-        + [datetime(2022, 1, 1, tzinfo=UTC)]
-    ]
+    hiring_above_average(queries, 1999)
+    assert queries.asked == [2021, 1999]
 
 
 def test_quarter_report_is_sorted_by_casefolded_department_then_job_then_exact_text():
