@@ -65,6 +65,50 @@ def _employee(
     return (row_id, name, hired, department, job)
 
 
+def _json_int(value: object) -> int | None:
+    if type(value) is int and 0 < value <= MAX_ID:
+        return value
+    return None
+
+
+def _json_text(value: object) -> str | None:
+    return _text(value) if type(value) is str else None
+
+
+def _json_datetime(value: object) -> datetime | None:
+    return _datetime(value) if type(value) is str else None
+
+
+FastJsonRow = Callable[[dict[str, object]], Values | None]
+
+
+def fast_json_row(table: str, known: Mapping[str, Container[int]]) -> FastJsonRow | None:
+    """The quick check of a batch element that is an object with exactly the table's keys."""
+    if table in ("departments", "jobs"):
+        text_key = "department" if table == "departments" else "job"
+
+        def id_and_text(row: dict[str, object]) -> Values | None:
+            row_id, text = _json_int(row["id"]), _json_text(row[text_key])
+            return None if row_id is None or text is None else (row_id, text)
+
+        return id_and_text
+    if table == "hired_employees":
+        departments, jobs = known["departments"], known["jobs"]
+
+        def employee(row: dict[str, object]) -> Values | None:
+            row_id = _json_int(row["id"])
+            department, job = _json_int(row["department_id"]), _json_int(row["job_id"])
+            if row_id is None or department not in departments or job not in jobs:
+                return None
+            name, hired = _json_text(row["name"]), _json_datetime(row["datetime"])
+            if name is None or hired is None:
+                return None
+            return (row_id, name, hired, department, job)
+
+        return employee
+    return None
+
+
 def fast_row(table: str, known: Mapping[str, Container[int]]) -> FastRow | None:
     """The quick check of a table's rows, for rows of the right number of fields."""
     if table in ("departments", "jobs"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from domain import fields as f
-from domain.fast_rows import fast_row
+from domain.fast_rows import fast_json_row, fast_row
 from domain.rejections import Reason, Rejection
 from domain.seen_ids import SeenIds
 from domain.tables import Column, Kind, TableSpec
@@ -95,7 +95,9 @@ class RowChecker:
 
     def __post_init__(self) -> None:
         self._fast = fast_row(self.spec.name, self.known)
+        self._fast_json = fast_json_row(self.spec.name, self.known)
         self._width = len(self.spec.columns)
+        self._keys = frozenset(self.spec.column_names)
 
     def check_csv(self, fields: list[str], line: int, raw: str) -> Candidate | Rejection:
         if self._fast is not None and len(fields) == self._width:
@@ -116,6 +118,13 @@ class RowChecker:
         return self._check(fields, _TEXT_PARSERS, where)
 
     def check_json(self, row: object, index: int) -> Candidate | Rejection:
+        if self._fast_json is not None and type(row) is dict and row.keys() == self._keys:
+            values = self._fast_json(row)
+            if values is not None and self.seen.add(values[0]):
+                return Candidate(self.spec.name, values, JsonRaw(row), position=index)
+        return self._check_json(row, index)
+
+    def _check_json(self, row: object, index: int) -> Candidate | Rejection:
         where = _Where(JsonRaw(row), index=index)
         if not isinstance(row, dict):
             return self._rejection(Reason.INVALID_ROW, "a row must be a JSON object", where)

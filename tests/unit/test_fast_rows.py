@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from domain.fast_rows import fast_row
+from domain.fast_rows import fast_json_row, fast_row
 from domain.seen_ids import SeenIds
 from domain.tables import TABLES
 from domain.validation import Candidate, RowChecker
@@ -52,4 +52,31 @@ def test_the_quick_pass_agrees_with_the_full_rules(table, rows):
             assert isinstance(full, Candidate), (fields, full)
             assert values == full.values, fields
             assert [type(v) for v in values] == [type(v) for v in full.values]
+    assert accepted > 0
+
+
+JSON_IDS = [1, 0, -1, 2147483647, 2147483648, True, 1.0, "1", None]
+JSON_TEXTS = ["Ana", " Ana ", "", 5, None, "a\x00b", "x" * 256]
+JSON_MOMENTS = ["2021-07-21T01:04:52Z", "2021-02-30T10:00:00Z", "2021-07-21", 20210721, None]
+
+
+@pytest.mark.parametrize("table", ["departments", "jobs", "hired_employees"])
+def test_the_quick_json_pass_agrees_with_the_full_rules(table):
+    spec = TABLES[table]
+    quick = fast_json_row(table, KNOWN)
+    if table == "hired_employees":
+        combos = itertools.product(
+            JSON_IDS[:5], JSON_TEXTS[:5], JSON_MOMENTS, [1, 3, "1"], [1, 2, 183]
+        )
+    else:
+        combos = itertools.product(JSON_IDS, JSON_TEXTS)
+    accepted = 0
+    for values in combos:
+        row = dict(zip(spec.column_names, values, strict=True))
+        full = RowChecker(spec, KNOWN, SeenIds())._check_json(row, 0)
+        quick_values = quick(row)
+        if quick_values is not None:
+            accepted += 1
+            assert isinstance(full, Candidate), (row, full)
+            assert quick_values == full.values, row
     assert accepted > 0
