@@ -72,7 +72,16 @@ def _json_int(value: object) -> int | None:
 
 
 def _json_text(value: object) -> str | None:
-    return _text(value) if type(value) is str else None
+    """As _text, and no lone surrogate, which JSON can carry and no database stores."""
+    if type(value) is not str:
+        return None
+    text = _text(value)
+    if text is not None and not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return text
 
 
 def _json_datetime(value: object) -> datetime | None:

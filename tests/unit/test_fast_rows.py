@@ -56,7 +56,7 @@ def test_the_quick_pass_agrees_with_the_full_rules(table, rows):
 
 
 JSON_IDS = [1, 0, -1, 2147483647, 2147483648, True, 1.0, "1", None]
-JSON_TEXTS = ["Ana", " Ana ", "", 5, None, "a\x00b", "x" * 256]
+JSON_TEXTS = ["Ana", "\ud800", " Zoë ", "", 5, None, "a\x00b", "x" * 256]
 JSON_MOMENTS = ["2021-07-21T01:04:52Z", "2021-02-30T10:00:00Z", "2021-07-21", 20210721, None]
 
 
