@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ import psycopg
 from psycopg import sql
 
 from core.errors import ConcurrentWrite
+from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
 from infra.db.rows import SqlRowRepository
@@ -54,6 +55,26 @@ class PostgresRowRepository(SqlRowRepository):
                 copy.write(text)
         except psycopg.errors.UniqueViolation as error:
             raise ConcurrentWrite(str(error)) from error
+
+    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+        """COPY the increments into a temporary table, then add them in one statement."""
+        if not counts:
+            return
+        lines = "".join(f"{d}\t{j}\t{y}\t{q}\t{n}\n" for (d, j, y, q), n in counts.items())
+        with self._driver().cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_increments "
+                "(department_id int, job_id int, year int, quarter int, hires bigint)"
+            )
+            with cursor.copy("COPY hire_count_increments FROM STDIN") as copy:
+                copy.write(lines)
+            cursor.execute(
+                "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) "
+                "SELECT department_id, job_id, year, quarter, hires FROM hire_count_increments "
+                "ON CONFLICT (year, department_id, job_id, quarter) "
+                "DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires"
+            )
+            cursor.execute("TRUNCATE hire_count_increments")
 
     def _driver(self) -> psycopg.Connection[Any]:
         driver = self.connection.connection.driver_connection
