@@ -55,6 +55,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         queue = in_process
         closers.insert(0, in_process.shutdown)
     loads = LoadTasks(uow_factory, SqlTaskStore(engine), source, queue)
+    loads.resume_orphans()
     return Services(
         closers=closers,
         backups=Backups(uow_factory, build_backup_store(settings)),

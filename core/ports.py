@@ -105,6 +105,7 @@ class TaskRecord:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    runner: str | None = None
 
 
 class TaskStore(Protocol):
@@ -122,9 +123,20 @@ class TaskStore(Protocol):
 
     def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]: ...
 
+    def unfinished(self) -> list[TaskRecord]:
+        """Tasks PENDING or STARTED."""
+
+    def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
+        """Give the task to new_runner if old_runner still has it; True if this call did."""
+
 
 class TaskQueue(Protocol):
+    runner: str  # who runs the tasks queued here, recorded with each task
+
     def enqueue(self, task_id: str) -> None: ...
+
+    def gone(self, runner: str) -> bool:
+        """True if runner is known to have stopped, with the tasks it held."""
 
     def check(self) -> None:
         """Raise if the queue cannot take tasks."""

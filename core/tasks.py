@@ -50,6 +50,20 @@ class LoadTasks:
         self.source.save(name, stream)
         return self._submit(spec.name, name)
 
+    def resume_orphans(self) -> list[str]:
+        """Queue again the tasks whose runner has stopped; loads are idempotent."""
+        resumed = []
+        for task in self.store.unfinished():
+            if task.runner is None or task.runner == self.queue.runner:
+                continue
+            if self.queue.gone(task.runner) and self.store.claim(
+                task.id, task.runner, self.queue.runner
+            ):
+                log.warning("resuming load task %s left by %s", task.id, task.runner)
+                self.queue.enqueue(task.id)
+                resumed.append(task.id)
+        return resumed
+
     def get(self, task_id: str) -> TaskRecord:
         task = self.store.get(task_id)
         if task is None:
@@ -103,7 +117,13 @@ class LoadTasks:
             )
 
     def _submit(self, table: str, source: str) -> TaskRecord:
-        task = TaskRecord(id=str(uuid.uuid4()), table=table, source=source, created_at=self.clock())
+        task = TaskRecord(
+            id=str(uuid.uuid4()),
+            table=table,
+            source=source,
+            created_at=self.clock(),
+            runner=self.queue.runner,
+        )
         self.store.create(task)
         self.queue.enqueue(task.id)
         return task

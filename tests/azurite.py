@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop
 
 PROJECT = Path(__file__).resolve().parent.parent
 AZURITE = PROJECT / "node_modules" / ".bin" / "azurite-blob"
@@ -59,10 +59,5 @@ def azurite(workdir: Path) -> Iterator[str]:
                 time.sleep(0.1)
         yield connection_string(port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=5)
         log.close()

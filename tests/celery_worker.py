@@ -9,6 +9,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.live_server import stop
+
 PROJECT = Path(__file__).resolve().parent.parent
 
 
@@ -35,16 +37,6 @@ def start_worker(env: Mapping[str, str], log: Path, name: str = "w1") -> subproc
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from domain.backups import BackupInfo, BackupMeta
 from domain.tables import TABLES, TableSpec
 from domain.validation_types import Values
 from infra.backup import avro_file
-from infra.storage.azure_blob import CHUNK, READ_BUFFER, ChunkReader
+from infra.storage.azure_blob import READ_BUFFER, ChunkReader, container_client
 from infra.storage.names import checked_name
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -28,11 +28,7 @@ class BlobBackupStore:
 
     @classmethod
     def from_connection_string(cls, connection_string: str, container: str) -> BlobBackupStore:
-        return cls(
-            ContainerClient.from_connection_string(
-                connection_string, container, max_single_get_size=CHUNK, max_chunk_get_size=CHUNK
-            )
-        )
+        return cls(container_client(connection_string, container))
 
     def write(self, name: str, spec: TableSpec, meta: BackupMeta, rows: Iterable[Values]) -> int:
         """Spool the file (to disk past 8 MiB), then upload it in blocks."""

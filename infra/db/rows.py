@@ -7,7 +7,6 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
@@ -25,7 +24,12 @@ INSERT_CHUNK = 1000
 SCAN_BATCH = 5000
 
 
-_UPSERT: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# SQLite's and PostgreSQL's upsert (PostgreSQL's own repository COPYs increments instead).
+UPSERT = (
+    "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (year, department_id, job_id, quarter) "
+    "DO UPDATE SET hires = hire_counts.hires + excluded.hires"
+)
 # SQL Server has no ON CONFLICT: MERGE adds to a count or inserts it.
 SQL_SERVER_MERGE = (
     "MERGE hire_counts WITH (HOLDLOCK) AS target "
@@ -112,22 +116,8 @@ class SqlRowRepository:
     def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
         if not counts:
             return
-        dialect = self.connection.dialect.name
-        if dialect not in _UPSERT:
-            self.connection.exec_driver_sql(
-                SQL_SERVER_MERGE, [(*key, hires) for key, hires in counts.items()]
-            )
-            return
-        statement = _UPSERT[dialect](hire_counts)
-        statement = statement.on_conflict_do_update(
-            index_elements=["year", "department_id", "job_id", "quarter"],
-            set_={"hires": hire_counts.c.hires + statement.excluded.hires},
-        )
-        names = ("department_id", "job_id", "year", "quarter")
-        self.connection.execute(
-            statement,
-            [{**dict(zip(names, key, strict=True)), "hires": n} for key, n in counts.items()],
-        )
+        statement = SQL_SERVER_MERGE if self.connection.dialect.name == "mssql" else UPSERT
+        self.connection.exec_driver_sql(statement, [(*key, n) for key, n in counts.items()])
 
     def delete_hire_counts(self) -> None:
         self.connection.execute(delete(hire_counts))

@@ -76,7 +76,9 @@ load_tasks = Table(
     Column("created_at", DateTime(), nullable=False),
     Column("started_at", DateTime(), nullable=True),
     Column("finished_at", DateTime(), nullable=True),
+    Column("runner", String(128), nullable=True),  # "celery", or "in-process:HOST:PID"
     Index("ix_load_tasks_created_at", "created_at"),
+    Index("ix_load_tasks_state", "state"),
 )
 
 rejections = Table(

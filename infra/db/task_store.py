@@ -28,6 +28,7 @@ class SqlTaskStore:
                     state=task.state,
                     rows_read=task.rows_read,
                     created_at=to_db(task.created_at),
+                    runner=task.runner,
                 )
             )
 
@@ -60,6 +61,21 @@ class SqlTaskStore:
             rows = conn.execute(query).all()
         return [_record(r) for r in rows], total
 
+    def unfinished(self) -> list[TaskRecord]:
+        query = select(load_tasks).where(load_tasks.c.state.in_(("PENDING", "STARTED")))
+        with self.engine.begin() as conn:
+            return [_record(r) for r in conn.execute(query)]
+
+    def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
+        query = (
+            update(load_tasks)
+            .where(load_tasks.c.id == task_id, load_tasks.c.runner == old_runner)
+            .where(load_tasks.c.state.in_(("PENDING", "STARTED")))
+            .values(runner=new_runner)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount == 1
+
     def _set(self, task_id: str, **values: Any) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(load_tasks).where(load_tasks.c.id == task_id).values(**values))
@@ -77,4 +93,5 @@ def _record(row: Row[Any]) -> TaskRecord:
         created_at=from_db(row.created_at),
         started_at=from_db(row.started_at),
         finished_at=from_db(row.finished_at),
+        runner=row.runner,
     )

@@ -18,6 +18,13 @@ READ_BUFFER = 1024 * 1024
 CHUNK = 4 * 1024 * 1024
 
 
+def container_client(connection_string: str, container: str) -> ContainerClient:
+    """A client that fetches blobs in CHUNK-sized ranges."""
+    return ContainerClient.from_connection_string(
+        connection_string, container, max_single_get_size=CHUNK, max_chunk_get_size=CHUNK
+    )
+
+
 class ChunkReader(io.RawIOBase):
     """A readable raw stream over an iterator of byte chunks."""
 
@@ -46,14 +53,7 @@ class BlobCsvSource:
 
     @classmethod
     def from_connection_string(cls, connection_string: str, container: str) -> BlobCsvSource:
-        return cls(
-            ContainerClient.from_connection_string(
-                connection_string,
-                container,
-                max_single_get_size=CHUNK,
-                max_chunk_get_size=CHUNK,
-            )
-        )
+        return cls(container_client(connection_string, container))
 
     def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
         blob = self.container.get_blob_client(checked_name(name))

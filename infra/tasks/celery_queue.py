@@ -53,8 +53,15 @@ def celery_init_app(app: Flask, celery: Celery, run: Callable[[str], None]) -> C
 
 
 class CeleryTaskQueue:
+    """The broker keeps a task until a worker has finished it: nothing to resume here."""
+
+    runner = "celery"
+
     def __init__(self, celery: Celery) -> None:
         self.celery = celery
+
+    def gone(self, runner: str) -> bool:
+        return False
 
     def enqueue(self, task_id: str) -> None:
         self.celery.send_task(LOAD_TASK, args=[task_id], queue=QUEUE)

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.dialects import mssql
 from sqlalchemy.dialects.mssql import pyodbc as mssql_pyodbc
-from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.sql import ClauseElement
 
 from tests.conftest import load
@@ -58,8 +57,6 @@ def test_every_statement_of_a_workflow_compiles_to_t_sql(statements, client):
     kinds = set()
     most_parameters = 0
     for clause in statements:
-        if isinstance(clause, sqlite_dml.Insert):
-            continue  # SQLite's ON CONFLICT upsert: SQL Server runs SQL_SERVER_MERGE instead
         compiled = clause.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         sql = str(compiled)
         kinds.add(sql.split()[0])

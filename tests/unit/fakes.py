@@ -149,6 +149,16 @@ class FakeTaskStore:
         task = self.tasks[task_id]
         task.state, task.finished_at, task.error = "FAILURE", at, error
 
+    def unfinished(self) -> list[TaskRecord]:
+        return [t for t in self.tasks.values() if t.state in ("PENDING", "STARTED")]
+
+    def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
+        task = self.tasks[task_id]
+        if task.runner != old_runner or task.state not in ("PENDING", "STARTED"):
+            return False
+        task.runner = new_runner
+        return True
+
     def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
         items = sorted(
             self.tasks.values(), key=lambda t: t.created_at or datetime.min, reverse=True
@@ -157,8 +167,14 @@ class FakeTaskStore:
 
 
 class FakeQueue:
-    def __init__(self) -> None:
+    runner = "fake:1"
+
+    def __init__(self, gone: tuple[str, ...] = ()) -> None:
         self.queued: list[str] = []
+        self.gone_runners = gone
+
+    def gone(self, runner: str) -> bool:
+        return runner in self.gone_runners
 
     def enqueue(self, task_id: str) -> None:
         self.queued.append(task_id)

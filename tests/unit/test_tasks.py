@@ -124,3 +124,22 @@ def test_rejections_of_other_origins_are_kept_when_a_task_starts_again(db):
     task = tasks.submit("jobs")
     tasks.run(task.id)
     assert db.rejections == [(other, Origin(batch_id="b"))]
+
+
+def test_tasks_of_a_stopped_runner_are_claimed_and_queued_again(db):
+    tasks = make_tasks(db)
+    tasks.queue.gone_runners = ("in-process:host:1",)
+    orphan = tasks.submit("departments")
+    alive = tasks.submit("jobs")
+    done = tasks.submit("hired_employees")
+    tasks.store.tasks[orphan.id].runner = "in-process:host:1"
+    tasks.store.tasks[orphan.id].state = "STARTED"
+    tasks.store.tasks[alive.id].runner = "in-process:host:2"
+    tasks.store.tasks[done.id].runner = "in-process:host:1"
+    tasks.store.tasks[done.id].state = "SUCCESS"
+    tasks.queue.queued.clear()
+    assert tasks.resume_orphans() == [orphan.id]
+    assert tasks.queue.queued == [orphan.id]
+    assert tasks.get(orphan.id).runner == "fake:1"
+    assert tasks.get(alive.id).runner == "in-process:host:2"
+    assert tasks.resume_orphans() == []  # claimed once only
