@@ -87,6 +87,26 @@ def one_load(kind: str, url: str, folder: Path) -> dict:
     return measured
 
 
+def one_backup(url: str) -> dict:
+    folder = DATA / "backups"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.one_backup", url, str(folder)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for made in folder.glob("*.avro"):
+        made.unlink()
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    print(
+        f"  backup       {measured['rows']:>10,} rows  {measured['seconds']:8.1f} s  "
+        f"peak RSS {measured['peak_rss_mb']:.0f} MB (at start {measured['rss_before_mb']:.0f} MB)",
+        flush=True,
+    )
+    return measured
+
+
 def gunicorn(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -162,6 +182,7 @@ def main() -> None:
             run[f"pg_{kind}"] = one_load(kind, url, folder)
             if kind == "service":
                 run["pg_http"] = http_figures(url, size, 18_765, reports=True)
+                run["pg_backup"] = one_backup(url)
             drop_postgres(f"bench_{kind}")
         for kind in ("service", "executemany"):
             path = DATA / f"bench_{kind}.sqlite3"

@@ -52,3 +52,49 @@ def test_the_migrations_render_as_t_sql_for_sql_server():
     assert "GO" in sql
     for not_t_sql in ("SERIAL", "AUTOINCREMENT", "TEXT NOT NULL", "LIMIT"):
         assert not_t_sql not in sql
+
+
+def test_employees_stored_before_the_summary_existed_are_counted_by_its_migration(database_url):
+    from datetime import datetime
+
+    from sqlalchemy import insert, select
+
+    from infra.db.schema import hire_counts, hired_employees
+
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            insert(hired_employees),
+            [
+                {
+                    "id": 1,
+                    "name": "A",
+                    "datetime": datetime(2021, 3, 31, 23, 59),
+                    "department_id": 1,
+                    "job_id": 2,
+                },
+                {
+                    "id": 2,
+                    "name": "B",
+                    "datetime": datetime(2021, 1, 1),
+                    "department_id": 1,
+                    "job_id": 2,
+                },
+                {
+                    "id": 3,
+                    "name": "C",
+                    "datetime": datetime(2021, 4, 1),
+                    "department_id": 1,
+                    "job_id": 2,
+                },
+            ],
+        )
+        conn.commit()
+    upgrade(engine)
+    with engine.connect() as conn:
+        counts = sorted(tuple(r) for r in conn.execute(select(hire_counts)))
+    assert counts == [(1, 2, 2021, 1, 2), (1, 2, 2021, 2, 1)]
+    engine.dispose()
