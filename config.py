@@ -30,6 +30,7 @@ class Settings:
     celery_broker_url: str | None = None
     celery_visibility_timeout: int = 3600
     api_keys: tuple[str, ...] = field(default=())
+    load_part_mb: float = 0.0
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
 
     @classmethod
@@ -65,10 +66,23 @@ class Settings:
                 7 * 24 * 3600,
             ),
             api_keys=tuple(k.strip() for k in (get("API_KEYS") or "").split(",") if k.strip()),
+            load_part_mb=_float("LOAD_PART_MB", get("LOAD_PART_MB"), defaults.load_part_mb),
             max_upload_mb=_int(
                 "MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20
             ),
         )
+
+
+def _float(name: str, value: str | None, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
+    if not 0 <= number <= 1 << 20:
+        raise SettingsError(f"{name} must be between 0 and {1 << 20}, not {number}")
+    return number
 
 
 def _int(name: str, value: str | None, default: int, low: int, high: int) -> int:

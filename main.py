@@ -51,10 +51,16 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
     if celery is not None:
         queue = CeleryTaskQueue(celery)
     else:
-        in_process = InProcessTaskQueue(lambda task_id: loads.run(task_id))
+        in_process = InProcessTaskQueue(lambda task_id, part: loads.run(task_id, part))
         queue = in_process
         closers.insert(0, in_process.shutdown)
-    loads = LoadTasks(uow_factory, SqlTaskStore(engine), source, queue)
+    loads = LoadTasks(
+        uow_factory,
+        SqlTaskStore(engine),
+        source,
+        queue,
+        part_bytes=int(settings.load_part_mb * 1024 * 1024),
+    )
     loads.resume_orphans()
     return Services(
         closers=closers,

@@ -29,9 +29,9 @@ class CsvRecord(NamedTuple):
 class _Lines:
     """Decoded physical lines, counted, with the encoding errors of the current record."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], first_line: int) -> None:
         self._raw = iter(stream)
-        self.count = 0
+        self.count = first_line - 1
         self.bad_encoding = False
         self.taken: list[str] = []
 
@@ -55,11 +55,16 @@ class _Lines:
             yield text
 
 
-def read_records(stream: IO[bytes], header: Iterable[str]) -> Iterator[CsvRecord]:
-    """Yield the records of a CSV stream; a first row equal to `header` is skipped."""
-    lines = _Lines(stream)
+def read_records(
+    stream: IO[bytes], header: Iterable[str], first_line: int = 1
+) -> Iterator[CsvRecord]:
+    """Yield the records of a CSV stream; a first row equal to `header` is skipped.
+
+    A stream that is a later part of a file starts at first_line, and has no header.
+    """
+    lines = _Lines(stream, first_line)
     header_names = [h.casefold() for h in header]
-    first = True
+    first = first_line == 1
     while (text := lines.next_line()) is not None:
         start = lines.count
         body = text.rstrip("\r\n")

@@ -26,6 +26,7 @@ def load_csv(
     origin: Origin,
     on_progress: Callable[[int], None] = lambda rows: None,
     chunk_rows: int = CHUNK_ROWS,
+    first_line: int = 1,
 ) -> Summary:
     """Check every record of the stream and store it; one transaction a chunk.
 
@@ -34,7 +35,7 @@ def load_csv(
     """
     checker = RowChecker(spec, known_references(uow_factory, spec))
     summary = Summary(spec.name, keep=KEPT_REJECTIONS)
-    records = read_records(stream, spec.column_names)
+    records = read_records(stream, spec.column_names, first_line)
 
     def store(candidates: list[Candidate], rejections: list[Rejection]) -> None:
         save(uow_factory, spec, candidates, rejections, origin, summary)

@@ -49,8 +49,8 @@ class RowRepository(Protocol):
 class RejectionRepository(Protocol):
     def add(self, rejections: Sequence[Rejection], origin: Origin) -> None: ...
 
-    def forget(self, origin: Origin) -> None:
-        """Delete what an earlier attempt of the same task stored."""
+    def forget(self, origin: Origin, lines: tuple[int, int | None] | None = None) -> None:
+        """Delete what an earlier attempt of the same task stored (on those lines only)."""
 
 
 class UnitOfWork(Protocol):
@@ -82,10 +82,15 @@ class UnitOfWorkFactory(Protocol):
 class CsvSource(Protocol):
     """Where the CSV files are: a local folder or a blob container."""
 
-    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
-        """A binary stream of the file; raise SourceFileNotFound if there is none."""
+    def open(
+        self, name: str, start: int = 0, end: int | None = None
+    ) -> AbstractContextManager[IO[bytes]]:
+        """A binary stream of the file, or of bytes start..end of it; raise
+        SourceFileNotFound if there is none."""
 
     def exists(self, name: str) -> bool: ...
+
+    def size(self, name: str) -> int: ...
 
     def save(self, name: str, stream: IO[bytes]) -> None: ...
 
@@ -106,6 +111,18 @@ class TaskRecord:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     runner: str | None = None
+
+
+@dataclass
+class PartRecord:
+    task_id: str
+    part: int
+    start: int
+    end: int | None
+    first_line: int
+    state: str = "PENDING"
+    rows_read: int = 0
+    result: dict[str, Any] | None = None
 
 
 class TaskStore(Protocol):
@@ -129,11 +146,26 @@ class TaskStore(Protocol):
     def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
         """Give the task to new_runner if old_runner still has it; True if this call did."""
 
+    def add_parts(self, parts: Sequence[PartRecord]) -> None: ...
+
+    def parts(self, task_id: str) -> list[PartRecord]: ...
+
+    def part_progress(self, task_id: str, part: int, rows_read: int) -> None:
+        """Record a part's rows read; the task's rows read become the sum of its parts'."""
+
+    def finish_part(
+        self, task_id: str, part: int, result: dict[str, Any]
+    ) -> list[PartRecord] | None:
+        """Record a part's result; return every part if this was the last to finish.
+
+        Parts finishing at once are serialised, so exactly one sees all of them done.
+        """
+
 
 class TaskQueue(Protocol):
     runner: str  # who runs the tasks queued here, recorded with each task
 
-    def enqueue(self, task_id: str) -> None: ...
+    def enqueue(self, task_id: str, part: int | None = None) -> None: ...
 
     def gone(self, runner: str) -> bool:
         """True if runner is known to have stopped, with the tasks it held."""

@@ -13,6 +13,8 @@ from domain.tables import TableSpec
 from domain.validation import Candidate
 from domain.validation_types import Values
 
+ATTEMPTS = 3  # a chunk that met another writer's rows or locks is tried again
+
 
 def save(
     uow_factory: UnitOfWorkFactory,
@@ -27,14 +29,14 @@ def save(
     A row whose id is stored with the same values is `already_exists`; with other values it
     is rejected as a `conflict`: stored data is never overwritten.
     """
-    for attempt in (1, 2):
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             inserted, existing, refused = _save_once(
                 uow_factory, spec, candidates, rejections, origin
             )
             break
         except ConcurrentWrite:
-            if attempt == 2:
+            if attempt == ATTEMPTS:
                 raise
     summary.count(inserted, existing, sorted(refused, key=_position))
 

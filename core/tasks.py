@@ -10,8 +10,17 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from core.errors import NotFound, SourceFileNotFound
-from core.loading import load_csv
-from core.ports import CsvSource, Origin, TaskQueue, TaskRecord, TaskStore, UnitOfWorkFactory
+from core.loading import KEPT_REJECTIONS, load_csv
+from core.ports import (
+    CsvSource,
+    Origin,
+    PartRecord,
+    TaskQueue,
+    TaskRecord,
+    TaskStore,
+    UnitOfWorkFactory,
+)
+from core.splitting import split
 from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
@@ -30,6 +39,7 @@ class LoadTasks:
     source: CsvSource
     queue: TaskQueue
     clock: Callable[[], datetime] = field(default=_now)
+    part_bytes: int = 0  # split a file larger than this over workers; 0: never
 
     def submit_all(self) -> TaskRecord:
         """Queue a load of every table from its file in the source, in load order."""
@@ -70,19 +80,69 @@ class LoadTasks:
             raise NotFound(f"no task with id {task_id!r}")
         return task
 
-    def run(self, task_id: str) -> None:
-        """Run a queued task to its end; what goes wrong is recorded as its error."""
+    def run(self, task_id: str, part: int | None = None) -> None:
+        """Run a queued task, or one part of it, to its end; a failure is its error."""
         task = self.get(task_id)
         if task.state in FINISHED:  # delivered again after it ended: nothing to do
             return
-        self.store.started(task_id, self.clock())
         try:
-            result = self._load(task)
+            if part is not None:
+                self._load_part(task, part)
+            elif not self._split(task):
+                self.store.started(task_id, self.clock())
+                self.store.finished(task_id, self.clock(), self._load(task))
         except Exception as error:
             log.exception("load task %s failed", task_id)
             self.store.failed(task_id, self.clock(), f"{type(error).__name__}: {error}")
+
+    def _split(self, task: TaskRecord) -> bool:
+        """Queue the parts of a large single-table load; False if it is not split."""
+        if self.part_bytes <= 0 or task.table == ALL_TABLES:
+            return False
+        parts = self.store.parts(task.id)
+        if not parts:
+            if self.source.size(task.source) <= self.part_bytes:
+                return False
+            with self.source.open(task.source) as stream:
+                cuts = split(stream, self.part_bytes)
+            if len(cuts) < 2:
+                return False
+            parts = [
+                PartRecord(task.id, n, c.start, c.end, c.first_line) for n, c in enumerate(cuts)
+            ]
+            self.store.add_parts(parts)
+        self.store.started(task.id, self.clock())
+        for part in parts:
+            if part.state != "SUCCESS":
+                self.queue.enqueue(task.id, part.part)
+        return True
+
+    def _load_part(self, task: TaskRecord, number: int) -> None:
+        parts = self.store.parts(task.id)
+        part = parts[number]
+        if part.state == "SUCCESS":
             return
-        self.store.finished(task_id, self.clock(), result)
+        last_line = parts[number + 1].first_line - 1 if number + 1 < len(parts) else None
+        origin = Origin(task_id=task.id)
+        with self.uow_factory() as uow:  # a part run again starts from a clean slate
+            uow.rejections.forget(origin, lines=(part.first_line, last_line))
+            uow.commit()
+
+        def progress(rows: int) -> None:
+            self.store.part_progress(task.id, number, rows)
+
+        with self.source.open(task.source, part.start, part.end) as stream:
+            summary = load_csv(
+                self.uow_factory,
+                table_spec(task.table),
+                stream,
+                origin,
+                progress,
+                first_line=part.first_line,
+            )
+        done = self.store.finish_part(task.id, number, summary.as_dict())
+        if done is not None:
+            self.store.finished(task.id, self.clock(), merged([p.result or {} for p in done]))
 
     def _load(self, task: TaskRecord) -> dict[str, Any]:
         origin = Origin(task_id=task.id)
@@ -127,3 +187,14 @@ class LoadTasks:
         self.store.create(task)
         self.queue.enqueue(task.id)
         return task
+
+
+def merged(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The result of a split load: counts added up, the first rejections by line."""
+    total: dict[str, Any] = {"table": results[0]["table"]}
+    for key in ("processed", "inserted", "already_exists", "rejected"):
+        total[key] = sum(r[key] for r in results)
+    rejections = sorted((j for r in results for j in r["rejections"]), key=lambda j: j["line"])
+    total["rejections"] = rejections[:KEPT_REJECTIONS]
+    total["parts"] = len(results)
+    return total

@@ -57,24 +57,32 @@ class PostgresRowRepository(SqlRowRepository):
             raise ConcurrentWrite(str(error)) from error
 
     def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        """COPY the increments into a temporary table, then add them in one statement."""
+        """COPY the increments into a temporary table, then add them in one statement.
+
+        Keys go in primary-key order, so that loads adding to the same counts at once lock
+        them in the same order and wait for each other rather than deadlock.
+        """
         if not counts:
             return
         lines = "".join(f"{d}\t{j}\t{y}\t{q}\t{n}\n" for (d, j, y, q), n in counts.items())
-        with self._driver().cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_increments "
-                "(department_id int, job_id int, year int, quarter int, hires bigint)"
-            )
-            with cursor.copy("COPY hire_count_increments FROM STDIN") as copy:
-                copy.write(lines)
-            cursor.execute(
-                "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) "
-                "SELECT department_id, job_id, year, quarter, hires FROM hire_count_increments "
-                "ON CONFLICT (year, department_id, job_id, quarter) "
-                "DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires"
-            )
-            cursor.execute("TRUNCATE hire_count_increments")
+        try:
+            with self._driver().cursor() as cursor:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_increments "
+                    "(department_id int, job_id int, year int, quarter int, hires bigint)"
+                )
+                with cursor.copy("COPY hire_count_increments FROM STDIN") as copy:
+                    copy.write(lines)
+                cursor.execute(
+                    "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) "
+                    "SELECT department_id, job_id, year, quarter, hires FROM hire_count_increments "
+                    "ORDER BY year, department_id, job_id, quarter "
+                    "ON CONFLICT (year, department_id, job_id, quarter) "
+                    "DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires"
+                )
+                cursor.execute("TRUNCATE hire_count_increments")
+        except psycopg.errors.DeadlockDetected as error:
+            raise ConcurrentWrite(str(error)) from error
 
     def _driver(self) -> psycopg.Connection[Any]:
         driver = self.connection.connection.driver_connection

@@ -117,7 +117,10 @@ class SqlRowRepository:
         if not counts:
             return
         statement = SQL_SERVER_MERGE if self.connection.dialect.name == "mssql" else UPSERT
-        self.connection.exec_driver_sql(statement, [(*key, n) for key, n in counts.items()])
+        in_key_order = sorted(
+            counts.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1], kv[0][3])
+        )
+        self.connection.exec_driver_sql(statement, [(*key, n) for key, n in in_key_order])
 
     def delete_hire_counts(self) -> None:
         self.connection.execute(delete(hire_counts))

@@ -81,6 +81,21 @@ load_tasks = Table(
     Index("ix_load_tasks_state", "state"),
 )
 
+# A load split over workers: one row a part of the file (see core/splitting.py).
+load_task_parts = Table(
+    "load_task_parts",
+    metadata,
+    Column("task_id", String(36), nullable=False),
+    Column("part", Integer, nullable=False, autoincrement=False),
+    Column("start_byte", BigInteger, nullable=False),
+    Column("end_byte", BigInteger, nullable=True),
+    Column("first_line", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("rows_read", BigInteger, nullable=False),
+    Column("result", LongText, nullable=True),  # JSON
+    PrimaryKeyConstraint("task_id", "part"),
+)
+
 rejections = Table(
     "rejections",
     metadata,

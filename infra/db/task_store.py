@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from core.ports import TaskRecord
-from infra.db.schema import load_tasks
+from core.ports import PartRecord, TaskRecord
+from infra.db.schema import load_task_parts, load_tasks
 from infra.db.values import from_db, to_db
 
 
@@ -75,6 +76,76 @@ class SqlTaskStore:
         )
         with self.engine.begin() as conn:
             return conn.execute(query).rowcount == 1
+
+    def add_parts(self, parts: Sequence[PartRecord]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(load_task_parts),
+                [
+                    {
+                        "task_id": p.task_id,
+                        "part": p.part,
+                        "start_byte": p.start,
+                        "end_byte": p.end,
+                        "first_line": p.first_line,
+                        "state": p.state,
+                        "rows_read": p.rows_read,
+                    }
+                    for p in parts
+                ],
+            )
+
+    def parts(self, task_id: str) -> list[PartRecord]:
+        with self.engine.begin() as conn:
+            return self._parts(conn, task_id)
+
+    def part_progress(self, task_id: str, part: int, rows_read: int) -> None:
+        p = load_task_parts
+        total = select(func.sum(p.c.rows_read)).where(p.c.task_id == task_id).scalar_subquery()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(p)
+                .where(p.c.task_id == task_id, p.c.part == part)
+                .values(rows_read=rows_read)
+            )
+            conn.execute(
+                update(load_tasks).where(load_tasks.c.id == task_id).values(rows_read=total)
+            )
+
+    def finish_part(
+        self, task_id: str, part: int, result: dict[str, Any]
+    ) -> list[PartRecord] | None:
+        p = load_task_parts
+        with self.engine.begin() as conn:
+            # the task's row is the lock that serialises parts finishing at once
+            conn.execute(
+                select(load_tasks.c.id).where(load_tasks.c.id == task_id).with_for_update()
+            )
+            conn.execute(
+                update(p)
+                .where(p.c.task_id == task_id, p.c.part == part)
+                .values(state="SUCCESS", result=json.dumps(result), rows_read=result["processed"])
+            )
+            parts = self._parts(conn, task_id)
+        return parts if all(x.state == "SUCCESS" for x in parts) else None
+
+    @staticmethod
+    def _parts(conn: Connection, task_id: str) -> list[PartRecord]:
+        p = load_task_parts
+        rows = conn.execute(select(p).where(p.c.task_id == task_id).order_by(p.c.part))
+        return [
+            PartRecord(
+                task_id=r.task_id,
+                part=r.part,
+                start=r.start_byte,
+                end=r.end_byte,
+                first_line=r.first_line,
+                state=r.state,
+                rows_read=r.rows_read,
+                result=json.loads(r.result) if r.result else None,
+            )
+            for r in rows
+        ]
 
     def _set(self, task_id: str, **values: Any) -> None:
         with self.engine.begin() as conn:

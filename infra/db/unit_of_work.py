@@ -55,11 +55,16 @@ class SqlRejectionRepository:
         ]
         self.connection.execute(rejections.insert(), params)
 
-    def forget(self, origin: Origin) -> None:
-        if origin.task_id is not None:
-            self.connection.execute(
-                delete(rejections).where(rejections.c.task_id == origin.task_id)
-            )
+    def forget(self, origin: Origin, lines: tuple[int, int | None] | None = None) -> None:
+        if origin.task_id is None:
+            return
+        query = delete(rejections).where(rejections.c.task_id == origin.task_id)
+        if lines is not None:
+            first, last = lines
+            query = query.where(rejections.c.line >= first)
+            if last is not None:
+                query = query.where(rejections.c.line <= last)
+        self.connection.execute(query)
 
 
 class SqlUnitOfWork:

@@ -55,16 +55,31 @@ class BlobCsvSource:
     def from_connection_string(cls, connection_string: str, container: str) -> BlobCsvSource:
         return cls(container_client(connection_string, container))
 
-    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+    def open(
+        self, name: str, start: int = 0, end: int | None = None
+    ) -> AbstractContextManager[IO[bytes]]:
         blob = self.container.get_blob_client(checked_name(name))
+        length = None if end is None else end - start
+        if length == 0:
+            return closing(io.BytesIO())
         try:
-            downloader = blob.download_blob()
+            offset = start if start or length is not None else None
+            downloader = blob.download_blob(offset=offset, length=length)
         except ResourceNotFoundError:
             raise SourceFileNotFound(f"{name} is not in the blob container") from None
         except AzureError as error:
             raise SourceUnavailable(f"cannot read {name}: {error}") from None
         reader = io.BufferedReader(ChunkReader(downloader.chunks()), READ_BUFFER)
         return closing(reader)
+
+    def size(self, name: str) -> int:
+        try:
+            properties = self.container.get_blob_client(checked_name(name)).get_blob_properties()
+        except ResourceNotFoundError:
+            raise SourceFileNotFound(f"{name} is not in the blob container") from None
+        except AzureError as error:
+            raise SourceUnavailable(f"cannot reach the blob container: {error}") from None
+        return int(properties.size)
 
     def exists(self, name: str) -> bool:
         try:

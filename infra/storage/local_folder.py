@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -13,15 +14,50 @@ from core.errors import InvalidSourceName, SourceFileNotFound, SourceUnavailable
 from infra.storage.names import checked_name
 
 
+class _Range(io.RawIOBase):
+    """The next `length` bytes of a file."""
+
+    def __init__(self, file: IO[bytes], length: int) -> None:
+        self._file = file
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        data = self._file.read(min(len(buffer), self._left))
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 class LocalFolderCsvSource:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
-    def open(self, name: str) -> AbstractContextManager[IO[bytes]]:
+    def open(
+        self, name: str, start: int = 0, end: int | None = None
+    ) -> AbstractContextManager[IO[bytes]]:
         path = self._path(name)
         try:
-            return path.open("rb")
+            file = path.open("rb")
         except (FileNotFoundError, IsADirectoryError):
+            raise SourceFileNotFound(f"{name} is not in the CSV source folder") from None
+        file.seek(start)
+        if end is None:
+            return file
+        return io.BufferedReader(_Range(file, end - start))
+
+    def size(self, name: str) -> int:
+        try:
+            return self._path(name).stat().st_size
+        except FileNotFoundError:
             raise SourceFileNotFound(f"{name} is not in the CSV source folder") from None
 
     def exists(self, name: str) -> bool:

@@ -33,8 +33,8 @@ def make_celery(broker_url: str, visibility_timeout: int) -> Celery:
     return celery
 
 
-def celery_init_app(app: Flask, celery: Celery, run: Callable[[str], None]) -> Celery:
-    """Bind celery to app: tasks run inside the app context and call run(task_id)."""
+def celery_init_app(app: Flask, celery: Celery, run: Callable[[str, int | None], None]) -> Celery:
+    """Bind celery to app: tasks run inside the app context and call run(task_id, part)."""
 
     class FlaskTask(Task):  # type: ignore[misc]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -44,8 +44,8 @@ def celery_init_app(app: Flask, celery: Celery, run: Callable[[str], None]) -> C
     celery.Task = FlaskTask
 
     @celery.task(name=LOAD_TASK, bind=True)  # type: ignore[untyped-decorator]
-    def load(self: Task, task_id: str) -> None:
-        run(task_id)
+    def load(self: Task, task_id: str, part: int | None = None) -> None:
+        run(task_id, part)
 
     celery.set_default()
     app.extensions["celery"] = celery
@@ -63,8 +63,8 @@ class CeleryTaskQueue:
     def gone(self, runner: str) -> bool:
         return False
 
-    def enqueue(self, task_id: str) -> None:
-        self.celery.send_task(LOAD_TASK, args=[task_id], queue=QUEUE)
+    def enqueue(self, task_id: str, part: int | None = None) -> None:
+        self.celery.send_task(LOAD_TASK, args=[task_id, part], queue=QUEUE)
 
     def check(self) -> None:
         with self.celery.connection_for_write() as connection:

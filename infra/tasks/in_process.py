@@ -17,7 +17,7 @@ PREFIX = "in-process"
 class InProcessTaskQueue:
     """Tasks are lost with the process: another process on the host resumes them."""
 
-    def __init__(self, run: Callable[[str], None], workers: int = 2) -> None:
+    def __init__(self, run: Callable[[str, int | None], None], workers: int = 2) -> None:
         self._run = run
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load-task")
         self.runner = f"{PREFIX}:{socket.gethostname()}:{os.getpid()}"
@@ -36,8 +36,8 @@ class InProcessTaskQueue:
             return False
         return False
 
-    def enqueue(self, task_id: str) -> None:
-        self._pool.submit(self._run, task_id).add_done_callback(_log_error)
+    def enqueue(self, task_id: str, part: int | None = None) -> None:
+        self._pool.submit(self._run, task_id, part).add_done_callback(_log_error)
 
     def check(self) -> None:
         """A thread pool in this process is always there."""

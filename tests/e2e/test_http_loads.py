@@ -144,3 +144,39 @@ def test_a_finished_task_has_its_timestamps_in_utc(client):
     for key in ("created_at", "started_at", "finished_at"):
         assert task[key].endswith("Z")
     assert task["created_at"] <= task["started_at"] <= task["finished_at"]
+
+
+def test_a_file_split_in_parts_loads_like_a_whole_one_but_for_ids_repeated_across_parts(
+    settings,
+):
+    from config import Settings
+    from main import create_app
+
+    split = create_app(Settings(**{**settings.__dict__, "load_part_mb": 0.004}))
+    try:
+        client = split.test_client()
+        load(client, "/upload/departments")
+        load(client, "/upload/jobs")
+        task = load(client, "/upload/hired_employees")
+        expected = EXPECTED["hired_employees"]
+        result = task["result"]
+        assert result["parts"] >= 4
+        assert (result["processed"], result["inserted"], result["rejected"]) == (
+            expected["rows"],
+            expected["inserted"],
+            len(expected["rejected_lines"]),
+        )
+        stored = {
+            str(r["line"]): r["reason"] for r in all_rejections(client, task_id=task["task_id"])
+        }
+        # id 7 is read in the first part and again, with other values, in a later one. The
+        # parts run side by side: whichever stores id 7 first wins, and the other line is a
+        # conflict rather than a duplicate_id.
+        repeated = next(k for k, v in expected["rejected_lines"].items() if v == "duplicate_id")
+        losing = {k for k, v in stored.items() if k in ("7", repeated)}
+        assert len(losing) == 1 and stored[losing.pop()] == "conflict"
+        others = {k: v for k, v in stored.items() if k not in ("7", repeated)}
+        assert others == {k: v for k, v in expected["rejected_lines"].items() if k != repeated}
+        assert task["progress"]["rows_read"] == expected["rows"]
+    finally:
+        split.extensions["hr_services"].close()

@@ -148,3 +148,39 @@ def test_a_load_whose_worker_is_killed_finishes_once_on_another_worker(
         assert client.get(f"/rejections?task_id={task_id}").json["total"] == rejected
     finally:
         app.extensions["hr_services"].close()
+
+
+def test_a_large_file_is_split_over_two_workers_with_true_line_numbers(
+    tmp_path, postgres_database, redis_url
+):
+    write_large_files(tmp_path, 60_000)
+    bad_lines = {i for i in range(1, 60_001) if i % 100 == 0}  # line = id: no header
+    settings = Settings(
+        database_url=postgres_database,
+        csv_source_dir=tmp_path,
+        backup_dir=tmp_path / "backups",
+        celery_broker_url=redis_url,
+        load_part_mb=0.5,
+    )
+    app = create_app(settings)
+    client = app.test_client()
+    env = {**env_of(settings), "LOAD_PART_MB": "0.5"}
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    first, second = start_worker(env, logs[0], "first"), start_worker(env, logs[1], "second")
+    try:
+        for table in ("departments", "jobs"):
+            wait_for_task(client, client.post(f"/upload/{table}").json["task_id"], timeout=60)
+        task_id = client.post("/upload/hired_employees").json["task_id"]
+        task = wait_for_task(client, task_id, timeout=300)
+    finally:
+        stop(first)
+        stop(second)
+        app.extensions["hr_services"].close()
+    assert task["state"] == "SUCCESS", task["error"]
+    result = task["result"]
+    assert result["parts"] >= 5
+    assert (result["processed"], result["inserted"], result["rejected"]) == (60_000, 59_400, 600)
+    assert [r["line"] for r in result["rejections"]] == sorted(bad_lines)[:100]
+    assert task["progress"]["rows_read"] == 60_000
+    parts_done = [log.read_text().count("Task hr.load[") for log in logs]
+    assert all(n >= 2 for n in parts_done), parts_done  # each worker received and ran parts

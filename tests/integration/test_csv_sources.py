@@ -29,6 +29,17 @@ def test_a_saved_file_reads_back_line_by_line(source):
     assert b"".join(lines) == data
 
 
+def test_a_byte_range_reads_just_those_bytes(source):
+    data = b"".join(b"%d,Name %d\n" % (i, i) for i in range(20_000))
+    source.save("ranged.csv", io.BytesIO(data))
+    assert source.size("ranged.csv") == len(data)
+    for start, end in ((0, 10), (5, 200_000), (len(data) - 7, None), (100, 100)):
+        with source.open("ranged.csv", start, end) as stream:
+            assert stream.read() == data[start:end]
+    with source.open("ranged.csv", 12, 40) as stream:
+        assert list(stream) == data[12:40].splitlines(keepends=True)
+
+
 def test_a_missing_file(source):
     assert not source.exists("nope.csv")
     with pytest.raises(SourceFileNotFound):

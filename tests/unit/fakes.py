@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from core.errors import SourceFileNotFound
-from core.ports import Origin, TaskRecord
+from core.ports import Origin, PartRecord, TaskRecord
 from domain.rejections import Rejection
 from domain.reports import HireKey
 from domain.tables import TABLES
@@ -70,8 +70,16 @@ class FakeRejections:
     def add(self, rejections: Sequence[Rejection], origin: Origin) -> None:
         self.pending.extend((r, origin) for r in rejections)
 
-    def forget(self, origin: Origin) -> None:
-        self.pending[:] = [(r, o) for r, o in self.pending if o != origin]
+    def forget(self, origin: Origin, lines: tuple[int, int | None] | None = None) -> None:
+        def kept(rejection: Rejection, o: Origin) -> bool:
+            if o != origin:
+                return True
+            if lines is None or rejection.line is None:
+                return False
+            first, last = lines
+            return not (first <= rejection.line and (last is None or rejection.line <= last))
+
+        self.pending[:] = [(r, o) for r, o in self.pending if kept(r, o)]
 
 
 class FakeUnitOfWork:
@@ -108,10 +116,13 @@ class FakeSource:
         self.files = dict(files or {})
 
     @contextmanager
-    def open(self, name: str) -> Iterator[IO[bytes]]:
+    def open(self, name: str, start: int = 0, end: int | None = None) -> Iterator[IO[bytes]]:
         if name not in self.files:
             raise SourceFileNotFound(f"{name} missing")
-        yield io.BytesIO(self.files[name])
+        yield io.BytesIO(self.files[name][start:end])
+
+    def size(self, name: str) -> int:
+        return len(self.files[name])
 
     def exists(self, name: str) -> bool:
         return name in self.files
@@ -126,6 +137,7 @@ class FakeSource:
 class FakeTaskStore:
     def __init__(self) -> None:
         self.tasks: dict[str, TaskRecord] = {}
+        self.part_records: dict[tuple[str, int], PartRecord] = {}
         self.progress_seen: list[int] = []
 
     def create(self, task: TaskRecord) -> None:
@@ -159,6 +171,27 @@ class FakeTaskStore:
         task.runner = new_runner
         return True
 
+    def add_parts(self, parts: Sequence[PartRecord]) -> None:
+        for part in parts:
+            self.part_records[(part.task_id, part.part)] = part
+
+    def parts(self, task_id: str) -> list[PartRecord]:
+        return sorted(
+            (p for (t, _), p in self.part_records.items() if t == task_id), key=lambda p: p.part
+        )
+
+    def part_progress(self, task_id: str, part: int, rows_read: int) -> None:
+        self.part_records[(task_id, part)].rows_read = rows_read
+        self.progress(task_id, sum(p.rows_read for p in self.parts(task_id)))
+
+    def finish_part(
+        self, task_id: str, part: int, result: dict[str, Any]
+    ) -> list[PartRecord] | None:
+        record = self.part_records[(task_id, part)]
+        record.state, record.result = "SUCCESS", result
+        parts = self.parts(task_id)
+        return parts if all(p.state == "SUCCESS" for p in parts) else None
+
     def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
         items = sorted(
             self.tasks.values(), key=lambda t: t.created_at or datetime.min, reverse=True
@@ -176,8 +209,8 @@ class FakeQueue:
     def gone(self, runner: str) -> bool:
         return runner in self.gone_runners
 
-    def enqueue(self, task_id: str) -> None:
-        self.queued.append(task_id)
+    def enqueue(self, task_id: str, part: int | None = None) -> None:
+        self.queued.append(task_id if part is None else f"{task_id}#{part}")
 
     def check(self) -> None:
         pass

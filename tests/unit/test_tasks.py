@@ -143,3 +143,58 @@ def test_tasks_of_a_stopped_runner_are_claimed_and_queued_again(db):
     assert tasks.get(orphan.id).runner == "fake:1"
     assert tasks.get(alive.id).runner == "in-process:host:2"
     assert tasks.resume_orphans() == []  # claimed once only
+
+
+def test_a_large_file_is_loaded_in_parts_with_the_same_result_as_in_one(db):
+    rows = [b"%d,Name %d,2021-0%d-01T00:00:00Z,1,1\n" % (i, i, i % 9 + 1) for i in range(1, 401)]
+    rows[50] = b"51,,2021-01-01T00:00:00Z,1,1\n"
+    rows[300] = b'301,"Two\nlines",2021-01-01T00:00:00Z,1,9\n'
+    rows[350] = b"351,Bad Date,2021-02-30T00:00:00Z,1,1\n"
+    data = b"id,name,datetime,department_id,job_id\n" + b"".join(rows)
+    files = {"hired_employees.csv": data}
+
+    whole_db = FakeDatabase()
+    for target in (db, whole_db):
+        target.tables["departments"] = {1: (1, "Sales")}
+        target.tables["jobs"] = {1: (1, "Clerk")}
+    whole = make_tasks(whole_db, files)
+    whole.run(whole.submit("hired_employees").id)
+    expected = whole.get(next(iter(whole.store.tasks))).result
+
+    tasks = make_tasks(db, files)
+    tasks.part_bytes = 1000
+    task = tasks.submit("hired_employees")
+    tasks.queue.queued.clear()
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    assert len(parts) >= 10
+    assert tasks.queue.queued == [f"{task.id}#{p.part}" for p in parts]
+    assert tasks.get(task.id).state == "STARTED"
+    for part in reversed(parts):  # parts may finish in any order
+        tasks.run(task.id, part.part)
+    done = tasks.get(task.id)
+    assert done.state == "SUCCESS"
+    assert done.rows_read == 400
+    result = dict(done.result)
+    assert result.pop("parts") == len(parts)
+    assert result == expected
+    assert [r["line"] for r in result["rejections"]] == [52, 302, 353]
+    assert db.tables["hired_employees"] == whole_db.tables["hired_employees"]
+    assert db.hire_counts == whole_db.hire_counts
+
+
+def test_a_part_run_again_replaces_only_its_own_rejections(db):
+    data = b"".join(b"%d,\n" % i for i in range(1, 301))  # every row rejected
+    tasks = make_tasks(db, {"jobs.csv": data})
+    tasks.part_bytes = 300
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    tasks.run(task.id, 0)
+    tasks.run(task.id, 1)
+    tasks.store.part_records[(task.id, 1)].state = "STARTED"  # as a worker killed mid-part
+    tasks.run(task.id, 1)
+    for part in parts[2:]:
+        tasks.run(task.id, part.part)
+    assert tasks.get(task.id).result["rejected"] == 300
+    assert sorted(r.line for r, _ in db.rejections) == list(range(1, 301))
