@@ -107,6 +107,90 @@ def one_backup(url: str) -> dict:
     return measured
 
 
+def worker_figures(folder: Path) -> dict[int, dict]:
+    """hired_employees.csv split in 8 parts, loaded by 1 and by 2 Celery workers."""
+    import redis
+
+    from config import Settings
+    from main import create_app
+
+    broker = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis.Redis.from_url(broker).flushdb()
+    part_mb = (folder / "hired_employees.csv").stat().st_size / 8 / 1024 / 1024
+    figures = {}
+    for workers in (1, 2):
+        url = prepared(fresh_postgres("bench_workers"), folder)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "CELERY_BROKER_URL": broker,
+            "CSV_SOURCE_DIR": str(folder),
+            "LOAD_PART_MB": f"{part_mb:.3f}",
+        }
+        log = (DATA / f"workers-{workers}.log").open("wb")
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "main.celery_app",
+                    "worker",
+                    "--pool=solo",
+                    "--hostname",
+                    f"bench{n}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=PROJECT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            for n in range(workers)
+        ]
+        app = create_app(
+            Settings(
+                database_url=url,
+                csv_source_dir=folder,
+                celery_broker_url=broker,
+                load_part_mb=part_mb,
+            )
+        )
+        try:
+            client = app.test_client()
+            started = time.perf_counter()
+            task_id = client.post("/upload/hired_employees").json["task_id"]
+            while (task := client.get(f"/task-status/{task_id}").json)["state"] not in (
+                "SUCCESS",
+                "FAILURE",
+            ):
+                time.sleep(0.2)
+            seconds = time.perf_counter() - started
+            assert task["state"] == "SUCCESS", task["error"]
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=60)
+            log.close()
+            app.extensions["hr_services"].close()
+            drop_postgres("bench_workers")
+        rows = task["result"]["processed"]
+        figures[workers] = {
+            "rows": rows,
+            "seconds": seconds,
+            "rows_per_s": rows / seconds,
+            "parts": task["result"].get("parts", 1),
+        }
+        print(
+            f"  {workers} worker(s)  {rows:>10,} rows  {seconds:8.1f} s  {rows / seconds:>10,.0f} rows/s  "
+            f"in {figures[workers]['parts']} parts",
+            flush=True,
+        )
+    return figures
+
+
 def gunicorn(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -194,6 +278,7 @@ def main() -> None:
                 run["sqlite_http"] = http_figures(url, size, 18_766, reports=False)
             for leftover in DATA.glob(f"bench_{kind}.sqlite3*"):
                 leftover.unlink()
+        run["workers"] = worker_figures(folder)
         runs.append(run)
         print(
             json.dumps(run["pg_http"] | {"sqlite_batch": run["sqlite_http"]["batch"]}), flush=True
