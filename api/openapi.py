@@ -42,6 +42,17 @@ def _op(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[st
     return {"summary": summary, "responses": {**ok, **_errors(*errors)}, **extra}
 
 
+def _report(summary: str) -> dict[str, Any]:
+    """A report: JSON by default, CSV with format=csv."""
+    content = {"application/json": {"schema": _OBJECT}, "text/csv": {"schema": {"type": "string"}}}
+    return _op(
+        summary,
+        {"200": {"description": "report", "content": content}},
+        400,
+        parameters=[{"in": "query", "schema": ReportArgs}],
+    )
+
+
 def build_spec(version: str) -> dict[str, Any]:
     spec = APISpec(
         title="HR migration service",
@@ -162,36 +173,10 @@ def build_spec(version: str) -> dict[str, Any]:
             )
         },
         "/report/hired-by-quarter": {
-            "get": _op(
-                "hires per department and job in a year, by quarter",
-                {
-                    "200": {
-                        "description": "report",
-                        "content": {
-                            "application/json": {"schema": _OBJECT},
-                            "text/csv": {"schema": {"type": "string"}},
-                        },
-                    }
-                },
-                400,
-                parameters=[{"in": "query", "schema": ReportArgs}],
-            )
+            "get": _report("hires per department and job in a year, by quarter")
         },
         "/report/hiring-above-average": {
-            "get": _op(
-                "departments that hired more than the year's mean",
-                {
-                    "200": {
-                        "description": "report",
-                        "content": {
-                            "application/json": {"schema": _OBJECT},
-                            "text/csv": {"schema": {"type": "string"}},
-                        },
-                    }
-                },
-                400,
-                parameters=[{"in": "query", "schema": ReportArgs}],
-            )
+            "get": _report("departments that hired more than the year's mean")
         },
         "/backup/{table}": {
             "post": _op(
