@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint worker serve-gunicorn sample-data postman bench clean system-packages
+.PHONY: run test lint worker serve-gunicorn sample-data postman schema-sql bench clean system-packages
 
 run: $(VENV)/.runtime
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python main.py
@@ -30,10 +30,13 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 sample-data: $(VENV)/.runtime
-	$(BIN)/python scripts/make_sample_data.py
+	$(BIN)/python -m scripts.make_sample_data
 
 postman: $(VENV)/.runtime
-	$(BIN)/python scripts/make_postman_collection.py
+	$(BIN)/python -m scripts.make_postman_collection
+
+schema-sql: $(VENV)/.runtime
+	$(BIN)/python -m scripts.make_schema_sql
 
 # unixODBC, which pyodbc (Azure SQL / SQL Server) loads; installed with apt where we may.
 system-packages:

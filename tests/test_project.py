@@ -33,13 +33,14 @@ def test_lint_is_clean(command):
 @pytest.mark.parametrize(
     ("script", "outputs"),
     [
-        ("scripts/make_sample_data.py", ["Documentation/sample_data"]),
-        ("scripts/make_postman_collection.py", ["Documentation/postman_collection.json"]),
+        ("scripts.make_sample_data", ["Documentation/sample_data"]),
+        ("scripts.make_postman_collection", ["Documentation/postman_collection.json"]),
+        ("scripts.make_schema_sql", ["Documentation/schema"]),
     ],
 )
 def test_generated_files_are_what_their_script_writes(script, outputs, tmp_path):
     before = {p: _snapshot(PROJECT / p) for p in outputs}
-    result = run(sys.executable, script)
+    result = run(sys.executable, "-m", script)
     assert result.returncode == 0, result.stderr
     assert {p: _snapshot(PROJECT / p) for p in outputs} == before
 
