@@ -10,8 +10,8 @@ from itertools import islice
 
 from core.errors import Conflict, InvalidBackup, NotFound
 from core.ports import BackupStore, UnitOfWork, UnitOfWorkFactory
+from core.saving import insert_rows
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
-from domain.reports import hire_counts
 from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
 from domain.validation_types import Values
@@ -172,8 +172,6 @@ class Backups:
         with self.store.read(checked.name) as file:
             rows = self._verified_rows(checked.spec, checked.name, file.meta, file.rows())
             while chunk := list(islice(rows, CHUNK_ROWS)):
-                uow.rows.insert(checked.spec.name, chunk)
-                if checked.spec.name == "hired_employees":
-                    uow.rows.add_hire_counts(hire_counts(chunk))
+                insert_rows(uow, checked.spec.name, chunk)
                 count += len(chunk)
         return count

@@ -7,11 +7,10 @@ import uuid
 from core.errors import InvalidBatch
 from core.loading import known_references
 from core.ports import Origin, UnitOfWorkFactory
-from core.saving import save
-from domain.rejections import Rejection
+from core.saving import partition, save
 from domain.summary import Summary
 from domain.tables import TableSpec
-from domain.validation import Candidate, RowChecker
+from domain.validation import RowChecker
 
 MAX_BATCH_ROWS = 1000
 
@@ -29,14 +28,7 @@ def insert_batch(
         )
     batch_id = str(uuid.uuid4())
     checker = RowChecker(spec, known_references(uow_factory, spec))
-    candidates: list[Candidate] = []
-    rejections: list[Rejection] = []
-    for index, row in enumerate(rows):
-        checked = checker.check_json(row, index)
-        if isinstance(checked, Candidate):
-            candidates.append(checked)
-        else:
-            rejections.append(checked)
+    candidates, rejections = partition(checker.check_json(r, i) for i, r in enumerate(rows))
     summary = Summary(spec.name)
     save(uow_factory, spec, candidates, rejections, Origin(batch_id=batch_id), summary)
     return batch_id, summary

@@ -9,7 +9,7 @@ from typing import IO
 
 from core.csv_records import CsvRecord, read_records
 from core.ports import Origin, UnitOfWorkFactory
-from core.saving import save
+from core.saving import partition, save
 from domain.rejections import Reason, Rejection
 from domain.summary import Summary
 from domain.tables import TableSpec
@@ -45,14 +45,7 @@ def load_csv(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-store") as writer:
         pending: Future[None] | None = None
         for chunk in _chunks(records, chunk_rows):
-            candidates: list[Candidate] = []
-            rejections: list[Rejection] = []
-            for record in chunk:
-                checked = _check(checker, spec, record)
-                if isinstance(checked, Candidate):
-                    candidates.append(checked)
-                else:
-                    rejections.append(checked)
+            candidates, rejections = partition(_check(checker, spec, r) for r in chunk)
             if pending is not None:
                 pending.result()
             pending = writer.submit(store, candidates, rejections)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from core.errors import ConcurrentWrite
-from core.ports import Origin, UnitOfWorkFactory
+from core.ports import Origin, UnitOfWork, UnitOfWorkFactory
 from domain.rejections import Reason, Rejection
 from domain.reports import hire_counts
 from domain.summary import Summary
@@ -61,13 +61,30 @@ def _save_once(
             else:
                 refused.append(_conflict(spec, candidate, values))
         if new:
-            uow.rows.insert(spec.name, new)
-            if spec.name == "hired_employees":
-                uow.rows.add_hire_counts(hire_counts(new))
+            insert_rows(uow, spec.name, new)
         if refused:
             uow.rejections.add(refused, origin)
         uow.commit()
     return len(new), same, refused
+
+
+def insert_rows(uow: UnitOfWork, table: str, rows: Sequence[Values]) -> None:
+    """Insert rows, keeping the reports' hire counts in step in the same transaction."""
+    uow.rows.insert(table, rows)
+    if table == "hired_employees":
+        uow.rows.add_hire_counts(hire_counts(rows))
+
+
+def partition(checked: Iterable[Candidate | Rejection]) -> tuple[list[Candidate], list[Rejection]]:
+    """Rows that passed the rules, and rejections, in their order."""
+    candidates: list[Candidate] = []
+    rejections: list[Rejection] = []
+    for item in checked:
+        if isinstance(item, Candidate):
+            candidates.append(item)
+        else:
+            rejections.append(item)
+    return candidates, rejections
 
 
 def _conflict(spec: TableSpec, candidate: Candidate, stored: Values) -> Rejection:
