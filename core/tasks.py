@@ -123,10 +123,7 @@ class LoadTasks:
         if part.state == "SUCCESS":
             return
         last_line = parts[number + 1].first_line - 1 if number + 1 < len(parts) else None
-        origin = Origin(task_id=task.id)
-        with self.uow_factory() as uow:  # a part run again starts from a clean slate
-            uow.rejections.forget(origin, lines=(part.first_line, last_line))
-            uow.commit()
+        origin = self._fresh_start(task, lines=(part.first_line, last_line))
 
         def progress(rows: int) -> None:
             self.store.part_progress(task.id, number, rows)
@@ -145,10 +142,7 @@ class LoadTasks:
             self.store.finished(task.id, self.clock(), merged([p.result or {} for p in done]))
 
     def _load(self, task: TaskRecord) -> dict[str, Any]:
-        origin = Origin(task_id=task.id)
-        with self.uow_factory() as uow:  # a task run again starts from a clean slate
-            uow.rejections.forget(origin)
-            uow.commit()
+        origin = self._fresh_start(task)
         if task.table == ALL_TABLES:
             pairs = list(zip(LOAD_ORDER, task.source.split(","), strict=True))
         else:
@@ -168,6 +162,14 @@ class LoadTasks:
             return {"tables": results}
         single: dict[str, Any] = results[task.table]
         return single
+
+    def _fresh_start(self, task: TaskRecord, lines: tuple[int, int | None] | None = None) -> Origin:
+        """Forget the rejections an earlier attempt stored (on these lines), as it is run again."""
+        origin = Origin(task_id=task.id)
+        with self.uow_factory() as uow:
+            uow.rejections.forget(origin, lines)
+            uow.commit()
+        return origin
 
     def _require(self, names: list[str]) -> None:
         missing = [n for n in names if not self.source.exists(n)]
