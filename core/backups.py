@@ -10,7 +10,6 @@ from itertools import islice
 
 from core.errors import Conflict, InvalidBackup, NotFound
 from core.ports import BackupStore, UnitOfWork, UnitOfWorkFactory
-from core.saving import insert_rows
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
 from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
@@ -172,6 +171,6 @@ class Backups:
         with self.store.read(checked.name) as file:
             rows = self._verified_rows(checked.spec, checked.name, file.meta, file.rows())
             while chunk := list(islice(rows, CHUNK_ROWS)):
-                insert_rows(uow, checked.spec.name, chunk)
+                uow.rows.insert(checked.spec.name, chunk)
                 count += len(chunk)
         return count

@@ -80,10 +80,10 @@ def read_records(
                 fields, error = [], str(problem)
             raw = "".join(lines.taken).rstrip("\r\n")
         bad_encoding, lines.bad_encoding = lines.bad_encoding, False
-        if error is None and not raw.strip() and len(fields) <= 1:
+        if len(fields) <= 1 and error is None and not raw.strip():
             continue
-        if first and [f.strip().casefold() for f in fields] == header_names:
+        if first:
             first = False
-            continue
-        first = False
+            if [f.strip().casefold() for f in fields] == header_names:
+                continue
         yield CsvRecord(start, fields, raw, bad_encoding, error)

@@ -45,7 +45,12 @@ def load_csv(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-store") as writer:
         pending: Future[None] | None = None
         for chunk in _chunks(records, chunk_rows):
-            candidates, rejections = partition(_check(checker, spec, r) for r in chunk)
+            candidates, rejections = partition(
+                checker.check_csv(r.fields, r.line, r.raw)
+                if r.error is None and not r.bad_encoding
+                else _unreadable(spec, r)
+                for r in chunk
+            )
             if pending is not None:
                 pending.result()
             pending = writer.submit(store, candidates, rejections)
@@ -60,7 +65,8 @@ def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[st
         return {c.references: uow.rows.ids(c.references) for c in spec.columns if c.references}
 
 
-def _check(checker: RowChecker, spec: TableSpec, record: CsvRecord) -> Candidate | Rejection:
+def _unreadable(spec: TableSpec, record: CsvRecord) -> Rejection:
+    """The rejection of a record that is not valid UTF-8 or that the CSV parser cannot read."""
     if record.bad_encoding:
         return Rejection(
             spec.name,
@@ -69,16 +75,15 @@ def _check(checker: RowChecker, spec: TableSpec, record: CsvRecord) -> Candidate
             record.raw,
             line=record.line,
         )
-    if record.error is not None:
-        reason = Reason.TOO_LONG if "field larger" in record.error else Reason.INVALID_ROW
-        return Rejection(
-            spec.name,
-            reason,
-            f"the CSV record cannot be read: {record.error}",
-            record.raw,
-            line=record.line,
-        )
-    return checker.check_csv(record.fields, record.line, record.raw)
+    error = record.error or ""
+    reason = Reason.TOO_LONG if "field larger" in error else Reason.INVALID_ROW
+    return Rejection(
+        spec.name,
+        reason,
+        f"the CSV record cannot be read: {error}",
+        record.raw,
+        line=record.line,
+    )
 
 
 def _chunks(records: Iterator[CsvRecord], size: int) -> Iterator[list[CsvRecord]]:

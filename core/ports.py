@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +11,6 @@ from typing import IO, Any, Protocol, Self
 
 from domain.backups import BackupInfo, BackupMeta
 from domain.rejections import Rejection
-from domain.reports import HireKey
 from domain.tables import TableSpec
 from domain.validation_types import Values
 
@@ -30,7 +29,11 @@ class RowRepository(Protocol):
     def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]: ...
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
-        """Insert rows whose ids are not stored; raise ConcurrentWrite if one is."""
+        """Insert rows whose ids are not stored; raise ConcurrentWrite if one is.
+
+        Rows of hired_employees add to the hires per department, job, year and quarter
+        that the reports read, in the same transaction.
+        """
 
     def scan(self, table: str) -> Iterator[Values]:
         """Every row of table by id, streamed."""
@@ -39,9 +42,6 @@ class RowRepository(Protocol):
         """The distinct values of a reference column."""
 
     def delete_all(self, table: str) -> None: ...
-
-    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        """Add to the hires per department, job, year and quarter that the reports read."""
 
     def delete_hire_counts(self) -> None: ...
 

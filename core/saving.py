@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from core.errors import ConcurrentWrite
-from core.ports import Origin, UnitOfWork, UnitOfWorkFactory
+from core.ports import Origin, UnitOfWorkFactory
 from domain.rejections import Reason, Rejection
-from domain.reports import hire_counts
 from domain.summary import Summary
 from domain.tables import TableSpec
 from domain.validation import Candidate
@@ -61,18 +60,11 @@ def _save_once(
             else:
                 refused.append(_conflict(spec, candidate, values))
         if new:
-            insert_rows(uow, spec.name, new)
+            uow.rows.insert(spec.name, new)
         if refused:
             uow.rejections.add(refused, origin)
         uow.commit()
     return len(new), same, refused
-
-
-def insert_rows(uow: UnitOfWork, table: str, rows: Sequence[Values]) -> None:
-    """Insert rows, keeping the reports' hire counts in step in the same transaction."""
-    uow.rows.insert(table, rows)
-    if table == "hired_employees":
-        uow.rows.add_hire_counts(hire_counts(rows))
 
 
 def partition(checked: Iterable[Candidate | Rejection]) -> tuple[list[Candidate], list[Rejection]]:

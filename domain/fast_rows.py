@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container, Mapping
 from datetime import datetime
+from functools import partial
 
 from domain.fields import MAX_ID, MAX_TEXT, FieldError, datetime_from_text
 from domain.validation_types import Values
@@ -123,6 +124,5 @@ def fast_row(table: str, known: Mapping[str, Container[int]]) -> FastRow | None:
     if table in ("departments", "jobs"):
         return _id_and_text
     if table == "hired_employees":
-        departments, jobs = known["departments"], known["jobs"]
-        return lambda fields: _employee(fields, departments, jobs)
+        return partial(_employee, departments=known["departments"], jobs=known["jobs"])
     return None

@@ -19,7 +19,4 @@ HireKey = tuple[int, int, int, int]  # department_id, job_id, year, quarter
 
 def hire_counts(employees: Iterable[Sequence[Any]]) -> Counter[HireKey]:
     """Hires per department, job, year and quarter of rows of hired_employees."""
-    counts: Counter[HireKey] = Counter()
-    for _id, _name, hired, department, job in employees:
-        counts[(department, job, hired.year, (hired.month - 1) // 3 + 1)] += 1
-    return counts
+    return Counter((e[3], e[4], e[2].year, (e[2].month + 2) // 3) for e in employees)

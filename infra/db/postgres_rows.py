@@ -1,40 +1,29 @@
-"""The data tables on PostgreSQL: COPY for inserts."""
+"""The data tables on PostgreSQL: binary COPY for inserts."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from core.errors import ConcurrentWrite
+from domain import reports
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import DATA_TABLES
 
-# COPY's text format: a backslash, tab, newline or carriage return in text is escaped.
-_SPECIAL = re.compile(r"[\\\t\n\r]")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: str) -> str:
-    return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
-
-
-def _copy_datetime(value: datetime) -> str:
-    return value.replace(tzinfo=None).isoformat()  # naive UTC, as stored
-
-
-_FORMAT: dict[Kind, Callable[[Any], str]] = {
-    Kind.ID: str,
-    Kind.REFERENCE: str,
-    Kind.TEXT: _copy_text,
-    Kind.DATETIME: _copy_datetime,
+# COPY's binary format: values go as the database stores them, with no text to build or parse.
+# A datetime goes as timestamptz, whose binary form (microseconds since 2000-01-01 UTC) is that
+# of the naive-UTC timestamp column: an aware value is stored as its UTC time.
+_BINARY_TYPE: dict[Kind, str] = {
+    Kind.ID: "int4",
+    Kind.REFERENCE: "int4",
+    Kind.TEXT: "text",
+    Kind.DATETIME: "timestamptz",
 }
 
 
@@ -42,21 +31,23 @@ class PostgresRowRepository(SqlRowRepository):
     """Same contract as SqlRowRepository, on the psycopg connection of the transaction."""
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
-        """COPY in text format, the rows formatted here into one buffer."""
-        statement = sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
+        """COPY in binary format, each row's values encoded by the driver."""
+        statement = sql.SQL("COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)").format(
             table=sql.Identifier(table), columns=self._columns(table)
         )
-        formats = [_FORMAT[c.kind] for c in table_spec(table).columns]
-        text = "".join(
-            "\t".join([f(v) for f, v in zip(formats, row, strict=True)]) + "\n" for row in rows
-        )
+        types = [_BINARY_TYPE[c.kind] for c in table_spec(table).columns]
         try:
             with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
-                copy.write(text)
+                copy.set_types(types)
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
         except psycopg.errors.UniqueViolation as error:
             raise ConcurrentWrite(str(error)) from error
+        if table == "hired_employees":
+            self._add_hire_counts(reports.hire_counts(rows))
 
-    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+    def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
         """COPY the increments into a temporary table, then add them in one statement.
 
         Keys go in primary-key order, so that loads adding to the same counts at once lock
@@ -64,23 +55,24 @@ class PostgresRowRepository(SqlRowRepository):
         """
         if not counts:
             return
-        lines = "".join(f"{d}\t{j}\t{y}\t{q}\t{n}\n" for (d, j, y, q), n in counts.items())
         try:
             with self._driver().cursor() as cursor:
                 cursor.execute(
                     "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_increments "
-                    "(department_id int, job_id int, year int, quarter int, hires bigint)"
+                    "(department_id int, job_id int, year int, quarter int, hires int8)"
                 )
-                with cursor.copy("COPY hire_count_increments FROM STDIN") as copy:
-                    copy.write(lines)
+                with cursor.copy("COPY hire_count_increments FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["int4", "int4", "int4", "int4", "int8"])
+                    for (department, job, year, quarter), hires in counts.items():
+                        copy.write_row((department, job, year, quarter, hires))
                 cursor.execute(
                     "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) "
                     "SELECT department_id, job_id, year, quarter, hires FROM hire_count_increments "
                     "ORDER BY year, department_id, job_id, quarter "
                     "ON CONFLICT (year, department_id, job_id, quarter) "
-                    "DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires"
+                    "DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires; "
+                    "TRUNCATE hire_count_increments"
                 )
-                cursor.execute("TRUNCATE hire_count_increments")
         except psycopg.errors.DeadlockDetected as error:
             raise ConcurrentWrite(str(error)) from error
 

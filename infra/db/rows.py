@@ -10,6 +10,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
+from domain import reports
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
@@ -81,6 +82,8 @@ class SqlRowRepository:
                 self.connection.exec_driver_sql(statement, [convert(row) for row in chunk])
         except IntegrityError as error:
             raise ConcurrentWrite(str(error.orig)) from error
+        if table == "hired_employees":
+            self._add_hire_counts(reports.hire_counts(rows))
 
     def _converter(self, table: str) -> Callable[[Values], Values]:
         """Datetimes as the driver takes them: naive UTC; on SQLite, in SQLAlchemy's text form."""
@@ -113,7 +116,7 @@ class SqlRowRepository:
     def delete_all(self, table: str) -> None:
         self.connection.execute(delete(DATA_TABLES[table]))
 
-    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+    def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
         if not counts:
             return
         statement = SQL_SERVER_MERGE if self.connection.dialect.name == "mssql" else UPSERT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -13,7 +13,7 @@ from typing import IO, Any, Self
 from core.errors import SourceFileNotFound
 from core.ports import Origin, PartRecord, TaskRecord
 from domain.rejections import Rejection
-from domain.reports import HireKey
+from domain.reports import HireKey, hire_counts
 from domain.tables import TABLES
 from domain.validation_types import Values
 
@@ -45,9 +45,6 @@ class FakeRows:
     def delete_all(self, table: str) -> None:
         self.pending[table].clear()
 
-    def add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        self.counts.update(counts)
-
     def delete_hire_counts(self) -> None:
         self.counts.clear()
 
@@ -61,6 +58,8 @@ class FakeRows:
         for row in rows:
             assert row[0] not in self.pending[table], f"id {row[0]} inserted twice"
             self.pending[table][row[0]] = row
+        if table == "hired_employees":
+            self.counts.update(hire_counts(rows))
 
 
 class FakeRejections:
