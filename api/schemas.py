@@ -37,11 +37,20 @@ class ReportArgs(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
+class _Rows(fields.List[Any]):
+    """A JSON array, documented as an array of rows; each row meets the data rules, not a schema."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        return value
+
+
 class BatchBody(Schema):
     class Meta:
         unknown = RAISE
 
-    rows = fields.List(fields.Raw(allow_none=True), required=True)
+    rows = _Rows(fields.Raw(allow_none=True), required=True)
 
 
 class TaskAccepted(Schema):

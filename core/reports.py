@@ -19,7 +19,15 @@ class AboveAverage:
 def hired_by_quarter(queries: ReportQueries, year: int) -> list[QuarterCounts]:
     """Hires of the year per department and job, by quarter, sorted alphabetically."""
     rows = queries.hires_by_quarter(_checked(year))
-    return sorted(rows, key=lambda r: (*alphabetical(r.department), *alphabetical(r.job)))
+    keys: dict[str, tuple[str, str]] = {}  # a name's sort key, made once
+
+    def key(name: str) -> tuple[str, str]:
+        found = keys.get(name)
+        if found is None:
+            found = keys[name] = alphabetical(name)
+        return found
+
+    return sorted(rows, key=lambda r: (key(r.department), key(r.job)))
 
 
 def hiring_above_average(queries: ReportQueries, year: int) -> AboveAverage:
