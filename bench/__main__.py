@@ -283,10 +283,11 @@ def main() -> None:
         print(
             json.dumps(run["pg_http"] | {"sqlite_batch": run["sqlite_http"]["batch"]}), flush=True
         )
-    Path(args.out).write_text(render(machine, runs))
-    raw = {"machine": machine, "runs": runs}
-    Path(args.out).with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
-    print(f"written to {args.out}")
+        # Written after each size, so that a long run keeps what it measured so far.
+        Path(args.out).write_text(render(machine, runs))
+        raw = {"machine": machine, "runs": runs}
+        Path(args.out).with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
+        print(f"written to {args.out}", flush=True)
 
 
 def render(machine: dict[str, str], runs: list[dict]) -> str:
