@@ -35,3 +35,19 @@ def describe(postgres_version: str) -> dict[str, str]:
         "postgresql": postgres_version,
         "sqlite": sqlite3.sqlite_version,
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, in MiB.
+
+    From /proc/self/status (VmHWM) on Linux: getrusage's ru_maxrss of a process started by
+    another one can report the parent's peak, which the child inherits across exec.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -6,11 +6,11 @@ python -m bench.one_backup DATABASE_URL FOLDER
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
+from bench.machine import peak_rss_mb
 from core.backups import Backups
 from infra.backup.folder_store import FolderBackupStore
 from infra.db.engine import make_engine
@@ -23,11 +23,11 @@ def main() -> None:
     backups = Backups(
         lambda snapshot=False: SqlUnitOfWork(engine, snapshot), FolderBackupStore(folder)
     )
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = peak_rss_mb()
     started = time.perf_counter()
     (made,) = backups.backup(["hired_employees"])
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(
         json.dumps(
             {

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from bench.machine import peak_rss_mb
 from core.loading import load_csv
 from core.ports import Origin
 from domain.tables import table_spec
@@ -137,7 +137,7 @@ def main() -> None:
     started = time.perf_counter()
     rows = run()
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"kind": kind, "rows": rows, "seconds": seconds, "peak_rss_mb": peak}))
 
 
