@@ -105,3 +105,114 @@ def test_rejections_are_stored_listed_and_forgotten_by_task(engine):
         uow.rejections.forget(Origin(task_id="t1"))
         uow.commit()
     assert read.rejections(RejectionFilter(), 1, 10)[1] == 1
+
+
+def _summed_counts(engine):
+    """Hires per key over hire_counts and the additions not folded in yet."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from infra.db.schema import hire_count_deltas, hire_counts
+
+    totals: Counter = Counter()
+    with engine.connect() as conn:
+        for table in (hire_counts, hire_count_deltas):
+            for d, j, y, q, n in conn.execute(select(table)):
+                totals[(d, j, y, q)] += n
+    return totals
+
+
+def _deltas(engine) -> int:
+    from sqlalchemy import func, select
+
+    from infra.db.schema import hire_count_deltas
+
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(hire_count_deltas)).scalar_one()
+
+
+def _employees(first, count):
+    return [
+        (i, f"N{i}", datetime(2020 + i % 3, 1 + i % 12, 28, 23, tzinfo=UTC), 1 + i % 3, 1 + i % 5)
+        for i in range(first, first + count)
+    ]
+
+
+def test_hire_counts_are_appended_then_folded_and_add_up_the_same(engine):
+    from domain.reports import hire_counts
+
+    rows = _employees(1, 500)
+    with SqlUnitOfWork(engine) as uow:
+        uow.rows.insert("hired_employees", rows[:300])
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        uow.rows.insert("hired_employees", rows[300:])
+        uow.commit()
+    assert _summed_counts(engine) == hire_counts(rows)
+    assert _deltas(engine) == len(hire_counts(rows[:300])) + len(hire_counts(rows[300:]))
+
+    with SqlUnitOfWork(engine) as uow:
+        uow.rows.fold_hire_counts()
+        uow.commit()
+    assert _deltas(engine) == 0
+    assert _summed_counts(engine) == hire_counts(rows)
+
+    with SqlUnitOfWork(engine) as uow:
+        uow.rows.delete_hire_counts()
+        uow.commit()
+    assert _summed_counts(engine) == {}
+
+
+def test_writers_folding_at_once_lose_and_double_no_hire(engine):
+    """Four writers append and fold in every transaction, all at the same time."""
+    import threading
+
+    from domain.reports import hire_counts
+
+    batches = [_employees(1 + n * 200, 200) for n in range(24)]
+    errors = []
+
+    def writer(mine):
+        try:
+            for rows in mine:
+                with SqlUnitOfWork(engine) as uow:
+                    uow.rows.fold_hire_counts()
+                    uow.rows.insert("hired_employees", rows)
+                    uow.commit()
+        except Exception as error:  # noqa: BLE001 - a writer's error fails the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(batches[n::4],)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    everyone = [row for rows in batches for row in rows]
+    assert _summed_counts(engine) == hire_counts(everyone)
+    with SqlUnitOfWork(engine) as uow:
+        uow.rows.fold_hire_counts()
+        uow.commit()
+    assert _deltas(engine) == 0
+    assert _summed_counts(engine) == hire_counts(everyone)
+
+
+def test_a_writer_folds_the_earlier_additions_before_appending_its_own(engine, monkeypatch):
+    from sqlalchemy import select
+
+    from domain.reports import hire_counts as counted
+    from infra.db import rows as sql_rows
+    from infra.db.schema import hire_counts
+
+    monkeypatch.setattr(sql_rows, "FOLD_ROWS", 1)  # every append folds first
+    first, second = _employees(1, 100), _employees(101, 100)
+    for rows in (first, second):
+        with SqlUnitOfWork(engine) as uow:
+            uow.rows.insert("hired_employees", rows)
+            uow.commit()
+    with engine.connect() as conn:
+        folded = {(d, j, y, q): n for d, j, y, q, n in conn.execute(select(hire_counts))}
+    assert folded == counted(first)
+    assert _deltas(engine) == len(counted(second))
+    assert _summed_counts(engine) == counted(first + second)
