@@ -28,7 +28,7 @@ SCAN_BATCH = 5000
 
 # A writer folds the appended additions into hire_counts with a chance of (rows it appends) /
 # FOLD_ROWS: on average once every FOLD_ROWS appended rows, whoever appends them.
-FOLD_ROWS = 20_000
+FOLD_ROWS = 100_000
 
 # SQLite: its transactions are serial, so the additions summed are the ones deleted.
 SQLITE_FOLD = (
