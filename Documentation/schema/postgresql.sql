@@ -110,17 +110,5 @@ CREATE TABLE load_task_parts (
 
 UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003';
 
--- Running upgrade 0004 -> 0005
-
-CREATE TABLE hire_count_deltas (
-    department_id INTEGER NOT NULL, 
-    job_id INTEGER NOT NULL, 
-    year INTEGER NOT NULL, 
-    quarter INTEGER NOT NULL, 
-    hires BIGINT NOT NULL
-);
-
-UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';
-
 COMMIT;
 

@@ -148,22 +148,6 @@ UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num 
 
 GO
 
--- Running upgrade 0004 -> 0005
-
-CREATE TABLE hire_count_deltas (
-    department_id INTEGER NOT NULL, 
-    job_id INTEGER NOT NULL, 
-    year INTEGER NOT NULL, 
-    quarter INTEGER NOT NULL, 
-    hires BIGINT NOT NULL
-);
-
-GO
-
-UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';
-
-GO
-
 COMMIT;
 
 GO

@@ -27,19 +27,6 @@ _BINARY_TYPE: dict[Kind, str] = {
 }
 
 
-_FOLD = """
-WITH folded AS (
-    DELETE FROM hire_count_deltas RETURNING department_id, job_id, year, quarter, hires
-)
-INSERT INTO hire_counts (department_id, job_id, year, quarter, hires)
-SELECT department_id, job_id, year, quarter, sum(hires) FROM folded
-GROUP BY year, department_id, job_id, quarter
-ORDER BY year, department_id, job_id, quarter
-ON CONFLICT (year, department_id, job_id, quarter)
-DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires
-"""
-
-
 class PostgresRowRepository(SqlRowRepository):
     """Same contract as SqlRowRepository, on the psycopg connection of the transaction."""
 
@@ -60,24 +47,32 @@ class PostgresRowRepository(SqlRowRepository):
         if table == "hired_employees":
             self._add_hire_counts(reports.hire_counts(rows))
 
-    def _append_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        statement = (
-            "COPY hire_count_deltas (department_id, job_id, year, quarter, hires) "
-            "FROM STDIN (FORMAT BINARY)"
-        )
-        with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
-            copy.set_types(["int4", "int4", "int4", "int4", "int8"])
-            for (department, job, year, quarter), hires in counts.items():
-                copy.write_row((department, job, year, quarter, hires))
+    def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+        """COPY the increments into a temporary table, then add them in one statement.
 
-    def fold_hire_counts(self) -> None:
-        """Move the committed additions into hire_counts in one statement.
-
-        A concurrent fold waits for this one's deleted rows, then skips them; keys are
-        updated in primary-key order, so that folds wait for each other rather than deadlock.
+        Keys go in primary-key order, so that loads adding to the same counts at once lock
+        them in the same order and wait for each other rather than deadlock.
         """
+        if not counts:
+            return
         try:
-            self._driver().execute(_FOLD)
+            with self._driver().cursor() as cursor:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_increments "
+                    "(department_id int, job_id int, year int, quarter int, hires int8)"
+                )
+                with cursor.copy("COPY hire_count_increments FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["int4", "int4", "int4", "int4", "int8"])
+                    for (department, job, year, quarter), hires in counts.items():
+                        copy.write_row((department, job, year, quarter, hires))
+                cursor.execute(
+                    "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) "
+                    "SELECT department_id, job_id, year, quarter, hires FROM hire_count_increments "
+                    "ORDER BY year, department_id, job_id, quarter "
+                    "ON CONFLICT (year, department_id, job_id, quarter) "
+                    "DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires; "
+                    "TRUNCATE hire_count_increments"
+                )
         except psycopg.errors.DeadlockDetected as error:
             raise ConcurrentWrite(str(error)) from error
 

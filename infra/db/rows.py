@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
@@ -15,7 +14,7 @@ from domain import reports
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.schema import DATA_TABLES, hire_count_deltas, hire_counts
+from infra.db.schema import DATA_TABLES, hire_counts
 from infra.db.values import row_from_db
 
 # SQL Server takes at most 2100 parameters in one statement.
@@ -26,25 +25,16 @@ INSERT_CHUNK = 1000
 SCAN_BATCH = 5000
 
 
-# A writer folds the appended additions into hire_counts with a chance of (rows it appends) /
-# FOLD_ROWS: on average once every FOLD_ROWS appended rows, whoever appends them.
-FOLD_ROWS = 100_000
-
-# SQLite: its transactions are serial, so the additions summed are the ones deleted.
-SQLITE_FOLD = (
-    "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) "
-    "SELECT department_id, job_id, year, quarter, sum(hires) FROM hire_count_deltas WHERE true "
-    "GROUP BY year, department_id, job_id, quarter "
+# SQLite's and PostgreSQL's upsert (PostgreSQL's own repository COPYs increments instead).
+UPSERT = (
+    "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (year, department_id, job_id, quarter) "
     "DO UPDATE SET hires = hire_counts.hires + excluded.hires"
 )
-# SQL Server has no ON CONFLICT: MERGE of the summed additions, under a table lock that keeps
-# other writers' additions out until the DELETE that follows in the same transaction.
-SQL_SERVER_FOLD = (
+# SQL Server has no ON CONFLICT: MERGE adds to a count or inserts it.
+SQL_SERVER_MERGE = (
     "MERGE hire_counts WITH (HOLDLOCK) AS target "
-    "USING (SELECT department_id, job_id, year, quarter, SUM(hires) AS hires "
-    "FROM hire_count_deltas WITH (TABLOCKX, HOLDLOCK) "
-    "GROUP BY department_id, job_id, year, quarter) AS source "
+    "USING (VALUES (?, ?, ?, ?, ?)) AS source (department_id, job_id, year, quarter, hires) "
     "ON target.year = source.year AND target.department_id = source.department_id "
     "AND target.job_id = source.job_id AND target.quarter = source.quarter "
     "WHEN MATCHED THEN UPDATE SET hires = target.hires + source.hires "
@@ -127,31 +117,13 @@ class SqlRowRepository:
         self.connection.execute(delete(DATA_TABLES[table]))
 
     def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        """Append the additions; first, by chance, fold the earlier ones into hire_counts.
-
-        Folding before appending keeps a writer from holding its own additions while it
-        waits for the table lock of another writer's fold (SQL Server).
-        """
         if not counts:
             return
-        if random.random() < len(counts) / FOLD_ROWS:
-            self.fold_hire_counts()
-        self._append_hire_counts(counts)
-
-    def _append_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        params = [
-            {"department_id": d, "job_id": j, "year": y, "quarter": q, "hires": n}
-            for (d, j, y, q), n in counts.items()
-        ]
-        for chunk in batched(params, INSERT_CHUNK):
-            self.connection.execute(insert(hire_count_deltas), chunk)
-
-    def fold_hire_counts(self) -> None:
-        """Add the appended additions to hire_counts and delete them, in this transaction."""
-        fold = SQL_SERVER_FOLD if self.connection.dialect.name == "mssql" else SQLITE_FOLD
-        self.connection.exec_driver_sql(fold)
-        self.connection.execute(delete(hire_count_deltas))
+        statement = SQL_SERVER_MERGE if self.connection.dialect.name == "mssql" else UPSERT
+        in_key_order = sorted(
+            counts.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1], kv[0][3])
+        )
+        self.connection.exec_driver_sql(statement, [(*key, n) for key, n in in_key_order])
 
     def delete_hire_counts(self) -> None:
         self.connection.execute(delete(hire_counts))
-        self.connection.execute(delete(hire_count_deltas))

@@ -63,19 +63,6 @@ hire_counts = Table(
     PrimaryKeyConstraint("year", "department_id", "job_id", "quarter"),
 )
 
-# Additions to hire_counts not folded in yet. Writers append here, touching no shared row,
-# so concurrent loads and batches never wait on each other's counts; now and then a writer
-# folds the additions into hire_counts in its transaction. The reports add up both tables.
-hire_count_deltas = Table(
-    "hire_count_deltas",
-    metadata,
-    Column("department_id", Integer, nullable=False, autoincrement=False),
-    Column("job_id", Integer, nullable=False, autoincrement=False),
-    Column("year", Integer, nullable=False, autoincrement=False),
-    Column("quarter", Integer, nullable=False, autoincrement=False),
-    Column("hires", BigInteger, nullable=False),
-)
-
 load_tasks = Table(
     "load_tasks",
     metadata,

@@ -82,25 +82,23 @@ def test_the_bulk_insert_statement_is_t_sql(table):
     assert sql == f"INSERT INTO {table} ({columns}) VALUES ({marks})"
 
 
-def test_hire_count_additions_are_merged_on_sql_server_under_a_table_lock():
-    from infra.db.rows import SQL_SERVER_FOLD
+def test_hire_counts_are_merged_on_sql_server():
+    from infra.db.rows import SQL_SERVER_MERGE
 
-    assert SQL_SERVER_FOLD.startswith(
-        "MERGE hire_counts WITH (HOLDLOCK) AS target USING (SELECT department_id, job_id, year, "
-        "quarter, SUM(hires) AS hires FROM hire_count_deltas WITH (TABLOCKX, HOLDLOCK) "
+    assert SQL_SERVER_MERGE.startswith(
+        "MERGE hire_counts WITH (HOLDLOCK) AS target USING (VALUES (?, ?, ?, ?, ?))"
     )
-    assert SQL_SERVER_FOLD.endswith(";")  # SQL Server requires MERGE to end with a semicolon
-    assert "?" not in SQL_SERVER_FOLD
-    assert "ON CONFLICT" not in SQL_SERVER_FOLD
+    assert SQL_SERVER_MERGE.endswith(";")  # SQL Server requires MERGE to end with a semicolon
+    assert SQL_SERVER_MERGE.count("?") == 5
+    assert "ON CONFLICT" not in SQL_SERVER_MERGE
 
 
 def test_the_quarter_report_counts_with_case_on_sql_server():
     from infra.db.report_queries import quarter_query
 
     sql = str(quarter_query(2021).compile(dialect=mssql.dialect()))
-    assert sql.count("sum(CASE WHEN (counts.quarter =") == 4
-    assert "WHERE hire_counts.year = :year_1 UNION ALL" in sql
-    assert "WHERE hire_count_deltas.year = :year_2" in sql
+    assert sql.count("sum(CASE WHEN (hire_counts.quarter =") == 4
+    assert "WHERE hire_counts.year = :year_1" in sql
     assert "GROUP BY departments.id, departments.department, jobs.id, jobs.job" in sql
 
 
