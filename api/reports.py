@@ -19,24 +19,11 @@ ABOVE_COLUMNS = ("id", "department", "hired")
 def quarter_report() -> Response:
     args = query_args(ReportArgs())
     rows = hired_by_quarter(services().reports, args["year"])
+    cells = [(r.department, r.job, r.q1, r.q2, r.q3, r.q4) for r in rows]
     if args["format"] == "csv":
-        cells = [(r.department, r.job, r.q1, r.q2, r.q3, r.q4) for r in rows]
         return csv_response(f"hired-by-quarter-{args['year']}.csv", QUARTER_COLUMNS, cells)
     return jsonify(
-        {
-            "year": args["year"],
-            "rows": [
-                {
-                    "department": r.department,
-                    "job": r.job,
-                    "Q1": r.q1,
-                    "Q2": r.q2,
-                    "Q3": r.q3,
-                    "Q4": r.q4,
-                }
-                for r in rows
-            ],
-        }
+        {"year": args["year"], "rows": [dict(zip(QUARTER_COLUMNS, c, strict=True)) for c in cells]}
     )
 
 

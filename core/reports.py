@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from core.errors import InvalidRequest
 from core.ports import DepartmentHires, QuarterCounts, ReportQueries
@@ -19,14 +20,7 @@ class AboveAverage:
 def hired_by_quarter(queries: ReportQueries, year: int) -> list[QuarterCounts]:
     """Hires of the year per department and job, by quarter, sorted alphabetically."""
     rows = queries.hires_by_quarter(_checked(year))
-    keys: dict[str, tuple[str, str]] = {}  # a name's sort key, made once
-
-    def key(name: str) -> tuple[str, str]:
-        found = keys.get(name)
-        if found is None:
-            found = keys[name] = alphabetical(name)
-        return found
-
+    key = cache(alphabetical)  # each name's sort key made once, not once a row
     return sorted(rows, key=lambda r: (key(r.department), key(r.job)))
 
 

@@ -9,7 +9,6 @@ import psycopg
 from psycopg import sql
 
 from core.errors import ConcurrentWrite
-from domain import reports
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
@@ -30,7 +29,7 @@ _BINARY_TYPE: dict[Kind, str] = {
 class PostgresRowRepository(SqlRowRepository):
     """Same contract as SqlRowRepository, on the psycopg connection of the transaction."""
 
-    def insert(self, table: str, rows: Sequence[Values]) -> None:
+    def _write(self, table: str, rows: Sequence[Values]) -> None:
         """COPY in binary format, each row's values encoded by the driver."""
         statement = sql.SQL("COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)").format(
             table=sql.Identifier(table), columns=self._columns(table)
@@ -44,8 +43,6 @@ class PostgresRowRepository(SqlRowRepository):
                     write_row(row)
         except psycopg.errors.UniqueViolation as error:
             raise ConcurrentWrite(str(error)) from error
-        if table == "hired_employees":
-            self._add_hire_counts(reports.hire_counts(rows))
 
     def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
         """COPY the increments into a temporary table, then add them in one statement.

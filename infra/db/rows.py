@@ -74,6 +74,12 @@ class SqlRowRepository:
         return found
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
+        """Insert rows; rows of hired_employees add to the hire counts in the same transaction."""
+        self._write(table, rows)
+        if table == "hired_employees":
+            self._add_hire_counts(reports.hire_counts(rows))
+
+    def _write(self, table: str, rows: Sequence[Values]) -> None:
         """A driver-level executemany of tuples: no per-row dictionaries."""
         statement = str(DATA_TABLES[table].insert().compile(dialect=self.connection.dialect))
         convert = self._converter(table)
@@ -82,8 +88,6 @@ class SqlRowRepository:
                 self.connection.exec_driver_sql(statement, [convert(row) for row in chunk])
         except IntegrityError as error:
             raise ConcurrentWrite(str(error.orig)) from error
-        if table == "hired_employees":
-            self._add_hire_counts(reports.hire_counts(rows))
 
     def _converter(self, table: str) -> Callable[[Values], Values]:
         """Datetimes as the driver takes them: naive UTC; on SQLite, in SQLAlchemy's text form."""
