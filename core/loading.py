@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import islice
 from typing import IO
 
-from core.csv_records import CsvRecord, read_records
+from core.csv_records import Block, CsvRecord, PlainLines, read_blocks
 from core.ports import Origin, UnitOfWorkFactory
 from core.saving import partition, save
 from domain.rejections import Reason, Rejection
@@ -35,7 +34,6 @@ def load_csv(
     """
     checker = RowChecker(spec, known_references(uow_factory, spec))
     summary = Summary(spec.name, keep=KEPT_REJECTIONS)
-    records = read_records(stream, spec.column_names, first_line)
 
     def store(candidates: list[Candidate], rejections: list[Rejection]) -> None:
         save(uow_factory, spec, candidates, rejections, origin, summary)
@@ -44,13 +42,8 @@ def load_csv(
     # The database stores one chunk while the next is read and checked: one chunk in flight.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-store") as writer:
         pending: Future[None] | None = None
-        for chunk in _chunks(records, chunk_rows):
-            candidates, rejections = partition(
-                checker.check_csv(r.fields, r.line, r.raw)
-                if r.error is None and not r.bad_encoding
-                else _unreadable(spec, r)
-                for r in chunk
-            )
+        for block in read_blocks(stream, spec.column_names, first_line, chunk_rows):
+            candidates, rejections = _check(checker, spec, block)
             if pending is not None:
                 pending.result()
             pending = writer.submit(store, candidates, rejections)
@@ -63,6 +56,19 @@ def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[st
     """The ids of the tables that spec's columns refer to."""
     with uow_factory() as uow:
         return {c.references: uow.rows.ids(c.references) for c in spec.columns if c.references}
+
+
+def _check(
+    checker: RowChecker, spec: TableSpec, block: Block
+) -> tuple[list[Candidate], list[Rejection]]:
+    if isinstance(block, PlainLines):
+        return checker.check_lines(block.lines, block.first_line)
+    return partition(
+        checker.check_csv(r.fields, r.line, r.raw)
+        if r.error is None and not r.bad_encoding
+        else _unreadable(spec, r)
+        for r in block
+    )
 
 
 def _unreadable(spec: TableSpec, record: CsvRecord) -> Rejection:
@@ -84,8 +90,3 @@ def _unreadable(spec: TableSpec, record: CsvRecord) -> Rejection:
         record.raw,
         line=record.line,
     )
-
-
-def _chunks(records: Iterator[CsvRecord], size: int) -> Iterator[list[CsvRecord]]:
-    while chunk := list(islice(records, size)):
-        yield chunk

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from domain import fields as f
-from domain.fast_rows import fast_json_row, fast_row
+from domain.fast_rows import fast_json_row, fast_line, fast_row
 from domain.rejections import Reason, Rejection
 from domain.seen_ids import SeenIds
 from domain.tables import Column, Kind, TableSpec
@@ -95,6 +95,7 @@ class RowChecker:
 
     def __post_init__(self) -> None:
         self._fast = fast_row(self.spec.name, self.known)
+        self._fast_line = fast_line(self.spec.name, self.known, len(self.spec.columns))
         self._fast_json = fast_json_row(self.spec.name, self.known)
         self._width = len(self.spec.columns)
         self._keys = frozenset(self.spec.column_names)
@@ -105,6 +106,28 @@ class RowChecker:
             if values is not None and self.seen.add(values[0]):
                 return Candidate(self.spec.name, values, raw, line)
         return self._check_csv(fields, line, raw)
+
+    def check_lines(
+        self, lines: list[str], first_line: int
+    ) -> tuple[list[Candidate], list[Rejection]]:
+        """Check lines that hold one record each, fields split on commas; blank ones are skipped.
+
+        Lines are checked in order, so that the first of two with the same id wins.
+        """
+        candidates: list[Candidate] = []
+        rejections: list[Rejection] = []
+        quick, seen, table = self._fast_line, self.seen.add, self.spec.name
+        for number, line in enumerate(lines, first_line):
+            values = quick(line) if quick is not None else None
+            if values is not None and seen(values[0]):
+                candidates.append(Candidate(table, values, line, number))
+            elif line and not line.isspace():
+                checked = self._check_csv(line.split(","), number, line)
+                if isinstance(checked, Candidate):
+                    candidates.append(checked)
+                else:
+                    rejections.append(checked)
+        return candidates, rejections
 
     def _check_csv(self, fields: list[str], line: int, raw: str) -> Candidate | Rejection:
         where = _Where(raw, line=line)

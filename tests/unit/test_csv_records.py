@@ -6,7 +6,11 @@ HEADER = ("id", "department")
 
 
 def records(data: bytes):
-    return list(read_records(io.BytesIO(data), HEADER))
+    """The records, the same whatever the block size: plain and quoted blocks agree."""
+    got = list(read_records(io.BytesIO(data), HEADER))
+    for size in (1, 2, 3, 7):
+        assert list(read_records(io.BytesIO(data), HEADER, size=size)) == got, size
+    return got
 
 
 def test_a_file_with_every_tricky_case():
@@ -61,3 +65,33 @@ def test_a_record_larger_than_a_field_may_be_is_reported_and_reading_goes_on():
         (3, None),
     ]
     assert got[2].fields == ["3", "Ops"]
+
+
+def test_plain_blocks_keep_line_numbers_blank_lines_and_crlf():
+    data = b"\xef\xbb\xbf\r\nid,department\r\n1,Sales\r\n\r\n  \n2,Ops\n3,R&D"
+    assert [(r.line, r.fields, r.raw) for r in records(data)] == [
+        (3, ["1", "Sales"], "1,Sales"),
+        (6, ["2", "Ops"], "2,Ops"),
+        (7, ["3", "R&D"], "3,R&D"),
+    ]
+
+
+def test_a_quoted_record_spanning_a_block_end_is_read_whole_and_counting_goes_on():
+    data = b'1,Sales\n2,"Two\nthree\nlines"\n3,Ops\n4,\xff\n5,Last\n'
+    got = records(data)
+    assert [(r.line, r.fields, r.bad_encoding) for r in got] == [
+        (1, ["1", "Sales"], False),
+        (2, ["2", "Two\nthree\nlines"], False),
+        (5, ["3", "Ops"], False),
+        (6, ["4", "\ufffd"], True),
+        (7, ["5", "Last"], False),
+    ]
+
+
+def test_a_stray_carriage_return_is_left_to_the_csv_module():
+    got = records(b"1,Sa\rles\n2,Ops\n")
+    assert [(r.line, r.fields, r.raw) for r in got] == [
+        (1, [], "1,Sa\rles"),
+        (2, ["2", "Ops"], "2,Ops"),
+    ]
+    assert got[0].error is not None and "new-line character" in got[0].error

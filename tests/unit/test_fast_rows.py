@@ -80,3 +80,27 @@ def test_the_quick_json_pass_agrees_with_the_full_rules(table):
             assert isinstance(full, Candidate), (row, full)
             assert quick_values == full.values, row
     assert accepted > 0
+
+
+@pytest.mark.parametrize(
+    ("table", "rows"),
+    [("departments", id_text_rows), ("hired_employees", employee_rows)],
+)
+def test_checking_plain_lines_gives_what_checking_each_record_gives(table, rows):
+    spec = TABLES[table]
+    # Every other row gets an id of its own; the others repeat ids, and the first one wins.
+    lines = [
+        ",".join([str(1000 + n), *fields[1:]] if n % 2 else fields)
+        for n, fields in enumerate(rows())
+    ] + ["", "  ", "1", "1,2,3,4,5,6"]
+    by_lines = RowChecker(spec, KNOWN).check_lines(lines, 10)
+    one_by_one = RowChecker(spec, KNOWN)
+    expected = [
+        one_by_one.check_csv(line.split(","), number, line)
+        for number, line in enumerate(lines, 10)
+        if line.strip()
+    ]
+    candidates = [c for c in expected if isinstance(c, Candidate)]
+    assert by_lines == (candidates, [r for r in expected if not isinstance(r, Candidate)])
+    assert 0 < len(candidates) < len(expected)
+    assert {c.id for c in candidates} == {c.values[0] for c in candidates}
