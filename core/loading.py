@@ -14,7 +14,7 @@ from domain.summary import Summary
 from domain.tables import TableSpec
 from domain.validation import Candidate, RowChecker
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 50_000
 KEPT_REJECTIONS = 100
 
 
