@@ -148,6 +148,54 @@ UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num 
 
 GO
 
+-- Running upgrade 0004 -> 0005
+
+CREATE TABLE hire_counts_moving (
+    department_id INTEGER NOT NULL, 
+    job_id INTEGER NOT NULL, 
+    year INTEGER NOT NULL, 
+    q1 BIGINT NOT NULL, 
+    q2 BIGINT NOT NULL, 
+    q3 BIGINT NOT NULL, 
+    q4 BIGINT NOT NULL, 
+    PRIMARY KEY (year, department_id, job_id)
+);
+
+GO
+
+INSERT INTO hire_counts_moving (department_id, job_id, year, q1, q2, q3, q4) SELECT department_id, job_id, year, SUM(CASE WHEN quarter = 1 THEN hires ELSE 0 END), SUM(CASE WHEN quarter = 2 THEN hires ELSE 0 END), SUM(CASE WHEN quarter = 3 THEN hires ELSE 0 END), SUM(CASE WHEN quarter = 4 THEN hires ELSE 0 END) FROM hire_counts GROUP BY department_id, job_id, year;
+
+GO
+
+DROP TABLE hire_counts;
+
+GO
+
+CREATE TABLE hire_counts (
+    department_id INTEGER NOT NULL, 
+    job_id INTEGER NOT NULL, 
+    year INTEGER NOT NULL, 
+    q1 BIGINT NOT NULL, 
+    q2 BIGINT NOT NULL, 
+    q3 BIGINT NOT NULL, 
+    q4 BIGINT NOT NULL, 
+    PRIMARY KEY (year, department_id, job_id)
+);
+
+GO
+
+INSERT INTO hire_counts (department_id, job_id, year, q1, q2, q3, q4) SELECT department_id, job_id, year, q1, q2, q3, q4 FROM hire_counts_moving;
+
+GO
+
+DROP TABLE hire_counts_moving;
+
+GO
+
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';
+
+GO
+
 COMMIT;
 
 GO

@@ -12,8 +12,8 @@ from core.errors import ConcurrentWrite
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.rows import SqlRowRepository
-from infra.db.schema import DATA_TABLES
+from infra.db.rows import SqlRowRepository, hire_rows
+from infra.db.schema import DATA_TABLES, QUARTERS
 
 # COPY's binary format: values go as the database stores them, with no text to build or parse.
 # A datetime goes as timestamptz, whose binary form (microseconds since 2000-01-01 UTC) is that
@@ -24,6 +24,17 @@ _BINARY_TYPE: dict[Kind, str] = {
     Kind.TEXT: "text",
     Kind.DATETIME: "timestamptz",
 }
+
+
+_INCREMENTS = "department_id int, job_id int, year int, " + ", ".join(f"{q} int8" for q in QUARTERS)
+_ADD_INCREMENTS = (
+    f"INSERT INTO hire_counts (department_id, job_id, year, {', '.join(QUARTERS)}) "
+    f"SELECT department_id, job_id, year, {', '.join(QUARTERS)} FROM hire_count_additions "
+    "ORDER BY year, department_id, job_id "
+    "ON CONFLICT (year, department_id, job_id) DO UPDATE SET "
+    + ", ".join(f"{q} = hire_counts.{q} + EXCLUDED.{q}" for q in QUARTERS)
+    + "; TRUNCATE hire_count_additions"
+)
 
 
 class PostgresRowRepository(SqlRowRepository):
@@ -45,31 +56,19 @@ class PostgresRowRepository(SqlRowRepository):
             raise ConcurrentWrite(str(error)) from error
 
     def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        """COPY the increments into a temporary table, then add them in one statement.
-
-        Keys go in primary-key order, so that loads adding to the same counts at once lock
-        them in the same order and wait for each other rather than deadlock.
-        """
+        """COPY the increments into a temporary table, then add them in one statement."""
         if not counts:
             return
         try:
             with self._driver().cursor() as cursor:
                 cursor.execute(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_increments "
-                    "(department_id int, job_id int, year int, quarter int, hires int8)"
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_additions ({_INCREMENTS})"
                 )
-                with cursor.copy("COPY hire_count_increments FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.set_types(["int4", "int4", "int4", "int4", "int8"])
-                    for (department, job, year, quarter), hires in counts.items():
-                        copy.write_row((department, job, year, quarter, hires))
-                cursor.execute(
-                    "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) "
-                    "SELECT department_id, job_id, year, quarter, hires FROM hire_count_increments "
-                    "ORDER BY year, department_id, job_id, quarter "
-                    "ON CONFLICT (year, department_id, job_id, quarter) "
-                    "DO UPDATE SET hires = hire_counts.hires + EXCLUDED.hires; "
-                    "TRUNCATE hire_count_increments"
-                )
+                with cursor.copy("COPY hire_count_additions FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["int4"] * 3 + ["int8"] * 4)
+                    for row in hire_rows(counts):
+                        copy.write_row(row)
+                cursor.execute(_ADD_INCREMENTS)
         except psycopg.errors.DeadlockDetected as error:
             raise ConcurrentWrite(str(error)) from error
 

@@ -14,7 +14,7 @@ from domain import reports
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.schema import DATA_TABLES, hire_counts
+from infra.db.schema import DATA_TABLES, QUARTERS, hire_counts
 from infra.db.values import row_from_db
 
 # SQL Server takes at most 2100 parameters in one statement.
@@ -25,22 +25,46 @@ INSERT_CHUNK = 1000
 SCAN_BATCH = 5000
 
 
-# SQLite's and PostgreSQL's upsert (PostgreSQL's own repository COPYs increments instead).
+# A hire count row: department_id, job_id, year, then the hires of Q1 to Q4.
+HireRow = tuple[int, int, int, int, int, int, int]
+_COUNT_COLUMNS = ", ".join(("department_id", "job_id", "year", *QUARTERS))
+_MARKS = ", ".join("?" for _ in range(7))
+
+# SQLite's upsert (PostgreSQL's own repository COPYs the increments instead).
 UPSERT = (
-    "INSERT INTO hire_counts (department_id, job_id, year, quarter, hires) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT (year, department_id, job_id, quarter) "
-    "DO UPDATE SET hires = hire_counts.hires + excluded.hires"
+    f"INSERT INTO hire_counts ({_COUNT_COLUMNS}) VALUES ({_MARKS}) "
+    "ON CONFLICT (year, department_id, job_id) DO UPDATE SET "
+    + ", ".join(f"{q} = hire_counts.{q} + excluded.{q}" for q in QUARTERS)
 )
-# SQL Server has no ON CONFLICT: MERGE adds to a count or inserts it.
+# SQL Server has no ON CONFLICT: MERGE adds to the counts or inserts them.
 SQL_SERVER_MERGE = (
     "MERGE hire_counts WITH (HOLDLOCK) AS target "
-    "USING (VALUES (?, ?, ?, ?, ?)) AS source (department_id, job_id, year, quarter, hires) "
+    f"USING (VALUES ({_MARKS})) AS source ({_COUNT_COLUMNS}) "
     "ON target.year = source.year AND target.department_id = source.department_id "
-    "AND target.job_id = source.job_id AND target.quarter = source.quarter "
-    "WHEN MATCHED THEN UPDATE SET hires = target.hires + source.hires "
-    "WHEN NOT MATCHED THEN INSERT (department_id, job_id, year, quarter, hires) "
-    "VALUES (source.department_id, source.job_id, source.year, source.quarter, source.hires);"
+    "AND target.job_id = source.job_id "
+    "WHEN MATCHED THEN UPDATE SET "
+    + ", ".join(f"{q} = target.{q} + source.{q}" for q in QUARTERS)
+    + f" WHEN NOT MATCHED THEN INSERT ({_COUNT_COLUMNS}) "
+    f"VALUES ({', '.join(f'source.{c}' for c in _COUNT_COLUMNS.split(', '))});"
 )
+
+
+def hire_rows(counts: Mapping[HireKey, int]) -> list[HireRow]:
+    """The counts as rows of hire_counts, in primary-key order.
+
+    Loads that add to the same counts at once thus lock them in the same order, and wait
+    for each other rather than deadlock.
+    """
+    rows: dict[tuple[int, int, int], list[int]] = {}
+    for (department, job, year, quarter), hires in counts.items():
+        quarters = rows.setdefault((department, job, year), [0, 0, 0, 0])
+        quarters[quarter - 1] += hires
+    return [
+        (department, job, year, q[0], q[1], q[2], q[3])
+        for (department, job, year), q in sorted(
+            rows.items(), key=lambda item: (item[0][2], item[0][0], item[0][1])
+        )
+    ]
 
 
 def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -121,13 +145,9 @@ class SqlRowRepository:
         self.connection.execute(delete(DATA_TABLES[table]))
 
     def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        if not counts:
-            return
-        statement = SQL_SERVER_MERGE if self.connection.dialect.name == "mssql" else UPSERT
-        in_key_order = sorted(
-            counts.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1], kv[0][3])
-        )
-        self.connection.exec_driver_sql(statement, [(*key, n) for key, n in in_key_order])
+        if counts:
+            statement = SQL_SERVER_MERGE if self.connection.dialect.name == "mssql" else UPSERT
+            self.connection.exec_driver_sql(statement, hire_rows(counts))
 
     def delete_hire_counts(self) -> None:
         self.connection.execute(delete(hire_counts))

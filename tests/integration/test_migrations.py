@@ -21,7 +21,7 @@ def test_migrated_schema_equals_the_declared_one(database_url):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         version = MigrationContext.configure(conn).get_current_revision()
     assert diff == []
-    assert version == "0004"
+    assert version == "0005"
     assert set(inspect(engine).get_table_names()) == {
         "alembic_version",
         "departments",
@@ -97,5 +97,25 @@ def test_employees_stored_before_the_summary_existed_are_counted_by_its_migratio
     upgrade(engine)
     with engine.connect() as conn:
         counts = sorted(tuple(r) for r in conn.execute(select(hire_counts)))
-    assert counts == [(1, 2, 2021, 1, 2), (1, 2, 2021, 2, 1)]
+    assert counts == [(1, 2, 2021, 2, 1, 0, 0)]  # department, job, year, Q1 to Q4
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")  # back to a row a quarter
+        conn.commit()
+        rows = sorted(tuple(r) for r in conn.exec_driver_sql("SELECT * FROM hire_counts"))
+    assert rows == [(1, 2, 2021, 1, 2), (1, 2, 2021, 2, 1)]
+    engine.dispose()
+
+
+def test_hire_counts_keep_room_for_updates_in_place_on_postgresql(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            options = conn.exec_driver_sql(
+                "SELECT reloptions FROM pg_class WHERE relname = 'hire_counts'"
+            ).scalar_one()
+        assert options == ["fillfactor=50"]
+    else:
+        assert "fillfactor" not in str(inspect(engine).get_table_options("hire_counts"))
     engine.dispose()

@@ -85,21 +85,28 @@ def test_the_bulk_insert_statement_is_t_sql(table):
 def test_hire_counts_are_merged_on_sql_server():
     from infra.db.rows import SQL_SERVER_MERGE
 
-    assert SQL_SERVER_MERGE.startswith(
-        "MERGE hire_counts WITH (HOLDLOCK) AS target USING (VALUES (?, ?, ?, ?, ?))"
+    assert SQL_SERVER_MERGE == (
+        "MERGE hire_counts WITH (HOLDLOCK) AS target "
+        "USING (VALUES (?, ?, ?, ?, ?, ?, ?)) AS source (department_id, job_id, year, q1, q2, q3, q4) "
+        "ON target.year = source.year AND target.department_id = source.department_id "
+        "AND target.job_id = source.job_id "
+        "WHEN MATCHED THEN UPDATE SET q1 = target.q1 + source.q1, q2 = target.q2 + source.q2, "
+        "q3 = target.q3 + source.q3, q4 = target.q4 + source.q4 "
+        "WHEN NOT MATCHED THEN INSERT (department_id, job_id, year, q1, q2, q3, q4) "
+        "VALUES (source.department_id, source.job_id, source.year, "
+        "source.q1, source.q2, source.q3, source.q4);"  # SQL Server requires the semicolon
     )
-    assert SQL_SERVER_MERGE.endswith(";")  # SQL Server requires MERGE to end with a semicolon
-    assert SQL_SERVER_MERGE.count("?") == 5
     assert "ON CONFLICT" not in SQL_SERVER_MERGE
 
 
-def test_the_quarter_report_counts_with_case_on_sql_server():
+def test_the_quarter_report_reads_one_row_per_department_and_job_on_sql_server():
     from infra.db.report_queries import quarter_query
 
     sql = str(quarter_query(2021).compile(dialect=mssql.dialect()))
-    assert sql.count("sum(CASE WHEN (hire_counts.quarter =") == 4
-    assert "WHERE hire_counts.year = :year_1" in sql
-    assert "GROUP BY departments.id, departments.department, jobs.id, jobs.job" in sql
+    assert "CAST(hire_counts.q1 AS INTEGER) AS q1" in sql
+    assert "CAST(hire_counts.q4 AS INTEGER) AS q4" in sql
+    assert "WHERE hire_counts.year = :year_1 AND CAST(hire_counts.q1 AS INTEGER) + " in sql
+    assert "GROUP BY" not in sql  # one stored row per department, job and year
 
 
 def test_the_sql_server_engine_uses_fast_executemany():
