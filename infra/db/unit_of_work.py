@@ -14,6 +14,7 @@ from domain.rejections import Rejection
 from infra.db.postgres_rows import PostgresRowRepository
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import rejections
+from infra.db.sqlite_rows import SqliteRowRepository
 
 # Isolation that gives every read of a transaction the same data. SQLite's transactions
 # already do (the engine begins them IMMEDIATE).
@@ -67,6 +68,13 @@ class SqlRejectionRepository:
         self.connection.execute(query)
 
 
+# Where a database has a faster way to store rows than executemany.
+_ROW_REPOSITORIES: dict[str, type[SqlRowRepository]] = {
+    "postgresql": PostgresRowRepository,
+    "sqlite": SqliteRowRepository,
+}
+
+
 class SqlUnitOfWork:
     rows: SqlRowRepository
     rejections: SqlRejectionRepository
@@ -74,9 +82,7 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine, snapshot: bool = False) -> None:
         self.engine = engine
         self.snapshot = snapshot
-        self._rows_class = (
-            PostgresRowRepository if engine.dialect.name == "postgresql" else SqlRowRepository
-        )
+        self._rows_class = _ROW_REPOSITORIES.get(engine.dialect.name, SqlRowRepository)
 
     def __enter__(self) -> Self:
         self.connection = self.engine.connect()

@@ -11,7 +11,7 @@ from infra.db.engine import make_engine
 from infra.db.migrate import upgrade
 from infra.db.postgres_rows import PostgresRowRepository
 from infra.db.read_model import SqlReadModel
-from infra.db.rows import SqlRowRepository
+from infra.db.sqlite_rows import SqliteRowRepository
 from infra.db.unit_of_work import SqlUnitOfWork
 
 
@@ -25,10 +25,8 @@ def engine(database_url):
 
 def test_the_bulk_path_fits_the_database(engine):
     with SqlUnitOfWork(engine) as uow:
-        expected = (
-            PostgresRowRepository if engine.dialect.name == "postgresql" else SqlRowRepository
-        )
-        assert type(uow.rows) is expected
+        expected = {"postgresql": PostgresRowRepository, "sqlite": SqliteRowRepository}
+        assert type(uow.rows) is expected[engine.dialect.name]
 
 
 def test_rows_are_kept_only_when_committed(engine):
