@@ -196,6 +196,16 @@ UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num 
 
 GO
 
+-- Running upgrade 0005 -> 0006
+
+DROP INDEX ix_hired_employees_datetime ON hired_employees;
+
+GO
+
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0005';
+
+GO
+
 COMMIT;
 
 GO

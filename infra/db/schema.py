@@ -49,7 +49,6 @@ hired_employees = Table(
     Column("datetime", DateTime(), nullable=False),  # UTC
     Column("department_id", Integer, nullable=False),
     Column("job_id", Integer, nullable=False),
-    Index("ix_hired_employees_datetime", "datetime"),
 )
 
 # Hires per department, job and year, a column a quarter (of the UTC hire time), kept in step
