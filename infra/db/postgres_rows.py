@@ -27,13 +27,16 @@ _BINARY_TYPE: dict[Kind, str] = {
 
 
 _INCREMENTS = "department_id int, job_id int, year int, " + ", ".join(f"{q} int8" for q in QUARTERS)
+# The additions are deleted as they are added, so that a second insert in the same
+# transaction adds only its own; what is left is emptied at commit, in place (a TRUNCATE
+# would give the table new files every time).
 _ADD_INCREMENTS = (
+    "WITH added AS (DELETE FROM hire_count_additions RETURNING *) "
     f"INSERT INTO hire_counts (department_id, job_id, year, {', '.join(QUARTERS)}) "
-    f"SELECT department_id, job_id, year, {', '.join(QUARTERS)} FROM hire_count_additions "
+    f"SELECT department_id, job_id, year, {', '.join(QUARTERS)} FROM added "
     "ORDER BY year, department_id, job_id "
     "ON CONFLICT (year, department_id, job_id) DO UPDATE SET "
     + ", ".join(f"{q} = hire_counts.{q} + EXCLUDED.{q}" for q in QUARTERS)
-    + "; TRUNCATE hire_count_additions"
 )
 
 
@@ -62,7 +65,8 @@ class PostgresRowRepository(SqlRowRepository):
         try:
             with self._driver().cursor() as cursor:
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_additions ({_INCREMENTS})"
+                    "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_additions "
+                    f"({_INCREMENTS}) ON COMMIT DELETE ROWS"
                 )
                 with cursor.copy("COPY hire_count_additions FROM STDIN (FORMAT BINARY)") as copy:
                     copy.set_types(["int4"] * 3 + ["int8"] * 4)

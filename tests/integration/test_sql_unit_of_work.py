@@ -103,3 +103,22 @@ def test_rejections_are_stored_listed_and_forgotten_by_task(engine):
         uow.rejections.forget(Origin(task_id="t1"))
         uow.commit()
     assert read.rejections(RejectionFilter(), 1, 10)[1] == 1
+
+
+def test_each_insert_adds_its_own_rows_to_the_hire_counts(engine):
+    from sqlalchemy import select
+
+    from infra.db.schema import hire_counts
+
+    def hired(i, month):
+        return (i, f"P{i}", datetime(2021, month, 1, tzinfo=UTC), 1, 2)
+
+    with SqlUnitOfWork(engine) as uow:  # two inserts in one transaction
+        uow.rows.insert("hired_employees", [hired(1, 1), hired(2, 4)])
+        uow.rows.insert("hired_employees", [hired(3, 4), hired(4, 12)])
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        uow.rows.insert("hired_employees", [hired(5, 12)])
+        uow.commit()
+    with engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(select(hire_counts))] == [(1, 2, 2021, 1, 2, 0, 2)]
