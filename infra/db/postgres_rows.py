@@ -12,7 +12,7 @@ from core.errors import ConcurrentWrite
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.rows import SqlRowRepository, hire_rows
+from infra.db.rows import ADD_TO_STORED_COUNTS, HIRE_COUNT_COLUMNS, SqlRowRepository, hire_rows
 from infra.db.schema import DATA_TABLES, QUARTERS
 
 # COPY's binary format: values go as the database stores them, with no text to build or parse.
@@ -26,17 +26,15 @@ _BINARY_TYPE: dict[Kind, str] = {
 }
 
 
+_COLUMNS = ", ".join(HIRE_COUNT_COLUMNS)
 _INCREMENTS = "department_id int, job_id int, year int, " + ", ".join(f"{q} int8" for q in QUARTERS)
 # The additions are deleted as they are added, so that a second insert in the same
 # transaction adds only its own; what is left is emptied at commit, in place (a TRUNCATE
 # would give the table new files every time).
 _ADD_INCREMENTS = (
     "WITH added AS (DELETE FROM hire_count_additions RETURNING *) "
-    f"INSERT INTO hire_counts (department_id, job_id, year, {', '.join(QUARTERS)}) "
-    f"SELECT department_id, job_id, year, {', '.join(QUARTERS)} FROM added "
-    "ORDER BY year, department_id, job_id "
-    "ON CONFLICT (year, department_id, job_id) DO UPDATE SET "
-    + ", ".join(f"{q} = hire_counts.{q} + EXCLUDED.{q}" for q in QUARTERS)
+    f"INSERT INTO hire_counts ({_COLUMNS}) SELECT {_COLUMNS} FROM added "
+    f"ORDER BY year, department_id, job_id {ADD_TO_STORED_COUNTS}"
 )
 
 

@@ -1,4 +1,7 @@
-"""The data tables through SQLAlchemy Core: the portable path for every database."""
+"""The data tables through SQLAlchemy Core: reads for every database, writes for SQL Server.
+
+SQLite and PostgreSQL store rows and hire counts through subclasses with faster paths.
+"""
 
 from __future__ import annotations
 
@@ -27,25 +30,22 @@ SCAN_BATCH = 5000
 
 # A hire count row: department_id, job_id, year, then the hires of Q1 to Q4.
 HireRow = tuple[int, int, int, int, int, int, int]
-_COUNT_COLUMNS = ", ".join(("department_id", "job_id", "year", *QUARTERS))
-_MARKS = ", ".join("?" for _ in range(7))
-
-# SQLite's upsert (PostgreSQL's own repository COPYs the increments instead).
-UPSERT = (
-    f"INSERT INTO hire_counts ({_COUNT_COLUMNS}) VALUES ({_MARKS}) "
-    "ON CONFLICT (year, department_id, job_id) DO UPDATE SET "
-    + ", ".join(f"{q} = hire_counts.{q} + excluded.{q}" for q in QUARTERS)
+HIRE_COUNT_COLUMNS = tuple(c.name for c in hire_counts.columns)
+# What SQLite's and PostgreSQL's INSERT into hire_counts end with: a stored count is added to.
+ADD_TO_STORED_COUNTS = "ON CONFLICT (year, department_id, job_id) DO UPDATE SET " + ", ".join(
+    f"{q} = hire_counts.{q} + excluded.{q}" for q in QUARTERS
 )
+_COLUMN_LIST = ", ".join(HIRE_COUNT_COLUMNS)
 # SQL Server has no ON CONFLICT: MERGE adds to the counts or inserts them.
 SQL_SERVER_MERGE = (
     "MERGE hire_counts WITH (HOLDLOCK) AS target "
-    f"USING (VALUES ({_MARKS})) AS source ({_COUNT_COLUMNS}) "
+    f"USING (VALUES ({', '.join('?' for _ in HIRE_COUNT_COLUMNS)})) AS source ({_COLUMN_LIST}) "
     "ON target.year = source.year AND target.department_id = source.department_id "
     "AND target.job_id = source.job_id "
     "WHEN MATCHED THEN UPDATE SET "
     + ", ".join(f"{q} = target.{q} + source.{q}" for q in QUARTERS)
-    + f" WHEN NOT MATCHED THEN INSERT ({_COUNT_COLUMNS}) "
-    f"VALUES ({', '.join(f'source.{c}' for c in _COUNT_COLUMNS.split(', '))});"
+    + f" WHEN NOT MATCHED THEN INSERT ({_COLUMN_LIST}) "
+    f"VALUES ({', '.join(f'source.{c}' for c in HIRE_COUNT_COLUMNS)});"
 )
 
 
@@ -145,9 +145,9 @@ class SqlRowRepository:
         self.connection.execute(delete(DATA_TABLES[table]))
 
     def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
+        """SQL Server's MERGE; SQLite and PostgreSQL have repositories of their own."""
         if counts:
-            statement = SQL_SERVER_MERGE if self.connection.dialect.name == "mssql" else UPSERT
-            self.connection.exec_driver_sql(statement, hire_rows(counts))
+            self.connection.exec_driver_sql(SQL_SERVER_MERGE, hire_rows(counts))
 
     def delete_hire_counts(self) -> None:
         self.connection.execute(delete(hire_counts))

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import ConcurrentWrite
 from domain.reports import HireKey
 from domain.validation_types import Values
-from infra.db.rows import SqlRowRepository, hire_rows
-from infra.db.schema import DATA_TABLES, QUARTERS
+from infra.db.rows import ADD_TO_STORED_COUNTS, HIRE_COUNT_COLUMNS, SqlRowRepository, hire_rows
+from infra.db.schema import DATA_TABLES
 
 
 def from_json(table: str, columns: Sequence[str]) -> str:
@@ -28,11 +28,7 @@ def from_json(table: str, columns: Sequence[str]) -> str:
     )
 
 
-_ADD_HIRE_COUNTS = (
-    from_json("hire_counts", ("department_id", "job_id", "year", *QUARTERS))
-    + " ON CONFLICT (year, department_id, job_id) DO UPDATE SET "
-    + ", ".join(f"{q} = hire_counts.{q} + excluded.{q}" for q in QUARTERS)
-)
+_ADD_HIRE_COUNTS = f"{from_json('hire_counts', HIRE_COUNT_COLUMNS)} {ADD_TO_STORED_COUNTS}"
 
 
 class SqliteRowRepository(SqlRowRepository):
