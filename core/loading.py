@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import IO
 
 from core.csv_records import Block, CsvRecord, PlainLines, read_blocks
@@ -16,6 +19,11 @@ from domain.validation import Candidate, RowChecker
 
 CHUNK_ROWS = 50_000
 KEPT_REJECTIONS = 100
+# A load makes millions of small objects that live for one chunk. The cyclic garbage collector
+# runs its youngest pass every 700 allocations by default, and scans the chunk's rows again and
+# again; once every 10,000 during loads makes a load about a fifth faster. Reference counting
+# still frees each row as soon as its chunk is stored.
+LOADING_GC_THRESHOLD = 10_000
 
 
 def load_csv(
@@ -40,7 +48,10 @@ def load_csv(
         on_progress(summary.processed)
 
     # The database stores one chunk while the next is read and checked: one chunk in flight.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-store") as writer:
+    with (
+        _fewer_collections(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-store") as writer,
+    ):
         pending: Future[None] | None = None
         for block in read_blocks(stream, spec.column_names, first_line, chunk_rows):
             candidates, rejections = _check(checker, spec, block)
@@ -50,6 +61,31 @@ def load_csv(
         if pending is not None:
             pending.result()
     return summary
+
+
+_loads_running = 0
+_loads_lock = threading.Lock()
+_threshold_before: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The collector's youngest threshold raised while any load of this process runs."""
+    global _loads_running, _threshold_before
+    with _loads_lock:
+        if _loads_running == 0:
+            _threshold_before = gc.get_threshold()
+            gc.set_threshold(
+                max(LOADING_GC_THRESHOLD, _threshold_before[0]), *_threshold_before[1:]
+            )
+        _loads_running += 1
+    try:
+        yield
+    finally:
+        with _loads_lock:
+            _loads_running -= 1
+            if _loads_running == 0:
+                gc.set_threshold(*_threshold_before)
 
 
 def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[str, set[int]]:

@@ -1,10 +1,11 @@
+import gc
 import io
 from datetime import UTC, datetime
 
 import pytest
 
 from core.errors import ConcurrentWrite
-from core.loading import load_csv
+from core.loading import LOADING_GC_THRESHOLD, load_csv
 from core.ports import Origin
 from domain.rejections import Reason
 from domain.tables import DEPARTMENTS, HIRED_EMPLOYEES
@@ -154,3 +155,20 @@ def test_hires_are_counted_by_department_job_year_and_utc_quarter_as_they_are_st
     assert db.hire_counts == {(1, 7, 2021, 1): 2, (2, 7, 2021, 2): 1, (2, 7, 2023, 1): 1}
     load(db, HIRED_EMPLOYEES, data + b"1,Ana Changed,2021-03-31T23:59:59Z,1,7\n")
     assert db.hire_counts == {(1, 7, 2021, 1): 2, (2, 7, 2021, 2): 1, (2, 7, 2023, 1): 1}
+
+
+def test_loads_raise_the_collector_threshold_until_the_last_running_one_ends(db):
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+
+    def outer_progress(rows: int) -> None:
+        during.append(gc.get_threshold())
+        if rows == 2:  # a second load runs and ends while the first goes on
+            load(FakeDatabase(), DEPARTMENTS, b"1,D1\n")
+            during.append(gc.get_threshold())
+
+    load(db, DEPARTMENTS, b"1,D1\n2,D2\n3,D3\n", chunk_rows=2, progress=outer_progress)
+
+    raised = (max(LOADING_GC_THRESHOLD, before[0]), before[1], before[2])
+    assert during == [raised, raised, raised]
+    assert gc.get_threshold() == before
