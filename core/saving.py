@@ -49,16 +49,20 @@ def _save_once(
 ) -> tuple[int, int, list[Rejection]]:
     refused = list(rejections)
     with uow_factory() as uow:
-        stored = uow.rows.existing(spec.name, [c.id for c in candidates]) if candidates else {}
-        new, same = [], 0
-        for candidate in candidates:
-            values = stored.get(candidate.id)
-            if values is None:
-                new.append(candidate.values)
-            elif values == candidate.values:
-                same += 1
-            else:
-                refused.append(_conflict(spec, candidate, values))
+        ids = [c.values[0] for c in candidates]
+        stored = uow.rows.existing(spec.name, ids) if candidates else {}
+        if stored:
+            new, same = [], 0
+            for candidate, row_id in zip(candidates, ids, strict=True):
+                values = stored.get(row_id)
+                if values is None:
+                    new.append(candidate.values)
+                elif values == candidate.values:
+                    same += 1
+                else:
+                    refused.append(_conflict(spec, candidate, values))
+        else:  # the usual case of a load: every row is new
+            new, same = [c.values for c in candidates], 0
         if new:
             uow.rows.insert(spec.name, new)
         if refused:

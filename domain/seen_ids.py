@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 _PAGE_BITS = 16  # 65,536 ids per page: 8 KiB of bits
+_PAGE_MASK = (1 << _PAGE_BITS) - 1
 
 
 class SeenIds:
@@ -13,11 +14,10 @@ class SeenIds:
 
     def add(self, value: int) -> bool:
         """Remember value; True if it was not seen before."""
-        page_no, offset = value >> _PAGE_BITS, value & ((1 << _PAGE_BITS) - 1)
-        page = self._pages.get(page_no)
+        page = self._pages.get(value >> _PAGE_BITS)
         if page is None:
-            page = self._pages[page_no] = bytearray(1 << (_PAGE_BITS - 3))
-        byte, bit = offset >> 3, 1 << (offset & 7)
+            page = self._pages[value >> _PAGE_BITS] = bytearray(1 << (_PAGE_BITS - 3))
+        byte, bit = (value & _PAGE_MASK) >> 3, 1 << (value & 7)
         if page[byte] & bit:
             return False
         page[byte] |= bit

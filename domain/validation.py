@@ -117,10 +117,11 @@ class RowChecker:
         candidates: list[Candidate] = []
         rejections: list[Rejection] = []
         quick, seen, table = self._fast_line, self.seen.add, self.spec.name
+        make = tuple.__new__  # Candidate(table, values, line, number), at a third of the cost
         for number, line in enumerate(lines, first_line):
             values = quick(line) if quick is not None else None
             if values is not None and seen(values[0]):
-                candidates.append(Candidate(table, values, line, number))
+                candidates.append(make(Candidate, (table, values, line, number, None)))
             elif line and not line.isspace():
                 checked = self._check_csv(line.split(","), number, line)
                 if isinstance(checked, Candidate):

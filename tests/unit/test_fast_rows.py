@@ -27,7 +27,7 @@ REFS = ["1", "2", "3", "12", "183", "0", "x", ""]
 
 def employee_rows():
     for row_id, name, moment, dept, job in itertools.product(
-        IDS[:6], TEXTS[:5], MOMENTS, REFS[:4], REFS[3:6]
+        IDS[:8], TEXTS[:5], MOMENTS, REFS[:4], REFS[3:6]
     ):
         yield [row_id, name, moment, dept, job]
 
