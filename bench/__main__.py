@@ -349,8 +349,8 @@ def render(machine: dict[str, str], runs: list[dict]) -> str:
             )
     lines += [
         "",
-        "One run. On a shared 2-core machine the same figure moves by up to a quarter",
-        "from run to run: compare figures of the same run.",
+        "One run. On a shared 2-core virtual machine the same figure can move by half or",
+        "more from one run to the next, and within a run: compare figures measured side by side.",
     ]
     lines += [
         "",
