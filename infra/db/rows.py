@@ -18,7 +18,7 @@ from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
 from infra.db.schema import DATA_TABLES, QUARTERS, hire_counts
-from infra.db.values import row_from_db
+from infra.db.values import row_reader
 
 # SQL Server takes at most 2100 parameters in one statement.
 IN_LIST_SIZE = 1000
@@ -67,6 +67,15 @@ def hire_rows(counts: Mapping[HireKey, int]) -> list[HireRow]:
     ]
 
 
+def _moments(table: str) -> list[int]:
+    """Where the table's datetime columns are."""
+    return [i for i, c in enumerate(table_spec(table).columns) if c.kind is Kind.DATETIME]
+
+
+def _reader(table: str) -> Callable[[Sequence[Any]], Values]:
+    return row_reader(_moments(table))
+
+
 def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -85,16 +94,16 @@ class SqlRowRepository:
         """The stored rows among ids: one range scan when the ids are dense, else IN lists."""
         if not ids:
             return {}
-        t = DATA_TABLES[table]
+        t, read = DATA_TABLES[table], _reader(table)
         low, high = min(ids), max(ids)
         if high - low < 2 * len(ids):
             wanted = set(ids)
             query = select(t).where(t.c.id.between(low, high))
-            return {r[0]: row_from_db(r) for r in self.connection.execute(query) if r[0] in wanted}
+            return {r[0]: read(r) for r in self.connection.execute(query) if r[0] in wanted}
         found: dict[int, Values] = {}
         for chunk in batched(list(ids), IN_LIST_SIZE):
             for row in self.connection.execute(select(t).where(t.c.id.in_(chunk))):
-                found[row[0]] = row_from_db(row)
+                found[row[0]] = read(row)
         return found
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
@@ -115,7 +124,7 @@ class SqlRowRepository:
 
     def _converter(self, table: str) -> Callable[[Values], Values]:
         """Datetimes as the driver takes them: naive UTC; on SQLite, in SQLAlchemy's text form."""
-        moments = [i for i, c in enumerate(table_spec(table).columns) if c.kind is Kind.DATETIME]
+        moments = _moments(table)
         if not moments:
             return lambda row: row
         sqlite = self.connection.dialect.name == "sqlite"
@@ -134,8 +143,9 @@ class SqlRowRepository:
         result = self.connection.execution_options(yield_per=SCAN_BATCH).execute(
             select(t).order_by(t.c.id)
         )
+        read = _reader(table)
         for row in result:
-            yield row_from_db(row)
+            yield read(row)
 
     def referenced(self, table: str, column: str) -> set[int]:
         t = DATA_TABLES[table]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,5 +20,16 @@ def from_db(value: Any) -> Any:
     return value
 
 
-def row_from_db(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(from_db(v) for v in values)
+def row_reader(moments: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A function giving a row's values as the domain has them: the datetimes at `moments`
+    made aware (UTC), the other values as they are."""
+    if not moments:
+        return tuple
+
+    def read(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for i in moments:
+            values[i] = from_db(values[i])
+        return tuple(values)
+
+    return read
