@@ -56,7 +56,10 @@ class RowDigest:
 
 def _canonical(value: Any) -> str:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = value.astimezone(UTC)
+        if utc.year >= 1000:  # the strftime text below, written several times faster
+            return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" becomes "Z"
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return str(value)
 
 
