@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -15,6 +16,7 @@ from infra.db.postgres_rows import PostgresRowRepository
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import rejections
 from infra.db.sqlite_rows import SqliteRowRepository
+from infra.db.sqlite_writers import writer_queue
 
 # Isolation that gives every read of a transaction the same data. SQLite's transactions
 # already do (the engine begins them IMMEDIATE).
@@ -85,12 +87,16 @@ class SqlUnitOfWork:
         self._rows_class = _ROW_REPOSITORIES.get(engine.dialect.name, SqlRowRepository)
 
     def __enter__(self) -> Self:
-        self.connection = self.engine.connect()
-        if self.snapshot and self.engine.dialect.name in _SNAPSHOT_LEVEL:
-            self.connection.execution_options(
-                isolation_level=_SNAPSHOT_LEVEL[self.engine.dialect.name]
-            )
-        self.transaction = self.connection.begin()
+        with ExitStack() as held:
+            if self.engine.dialect.name == "sqlite":
+                held.enter_context(writer_queue(self.engine.url.database).turn())
+            self.connection = held.enter_context(self.engine.connect())
+            if self.snapshot and self.engine.dialect.name in _SNAPSHOT_LEVEL:
+                self.connection.execution_options(
+                    isolation_level=_SNAPSHOT_LEVEL[self.engine.dialect.name]
+                )
+            self.transaction = self.connection.begin()
+            self._held = held.pop_all()
         self.rows = self._rows_class(self.connection)
         self.rejections = SqlRejectionRepository(self.connection)
         return self
@@ -101,9 +107,8 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.transaction.is_active:
-            self.transaction.rollback()
-        self.connection.close()
+        """Roll back what was not committed, close the connection, let the next writer in."""
+        self._held.close()
 
     def commit(self) -> None:
         self.transaction.commit()
