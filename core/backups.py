@@ -15,7 +15,7 @@ from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
 from domain.validation_types import Values
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 50_000
 
 
 def _now() -> datetime:
