@@ -33,14 +33,14 @@ class Restored:
 
 
 @dataclass
-class _Checked:
-    """What the check of one backup file found: its ids and the ids its rows refer to."""
+class _Restoring:
+    """One backup file being restored: its rows so far, their ids and the ids they refer to."""
 
     spec: TableSpec
     name: str
-    meta: BackupMeta
     ids: set[int] = field(default_factory=set)
     refers: dict[str, set[int]] = field(default_factory=dict)
+    rows: int = 0
 
 
 @dataclass
@@ -75,25 +75,27 @@ class Backups:
     def restore(self, choices: dict[str, str | None]) -> list[Restored]:
         """Replace the rows of each table with those of its backup (the newest if None).
 
-        Every file is checked first: readable, of the right table and schema, row count and
-        checksum as its header says. Then, in one transaction, the rows are replaced and
-        checked once more; any failure leaves every table as it was.
+        In one transaction, the tables are emptied and each file's rows inserted as they are
+        read and checked: of the right table and schema, each value of its column's kind,
+        no id twice, row count and checksum as its header says, and no employee referring
+        to a department or job the tables lack. Any failure leaves every table as it was.
         """
         specs = [table_spec(t) for t in LOAD_ORDER if t in choices]
         for name in choices:
             table_spec(name)
-        checked = [
-            self._check(spec, choices[spec.name] or self._newest(spec.name)) for spec in specs
-        ]
-        restored = []
+        files = [(spec, choices[spec.name] or self._newest(spec.name)) for spec in specs]
+        for spec, name in files:
+            self._check_table(spec, name)
+        restored, checked = [], {}
         with self.uow_factory() as uow:
-            self._check_references(uow, {c.spec.name: c for c in checked})
-            for c in reversed(checked):
-                uow.rows.delete_all(c.spec.name)
-                if c.spec.name == "hired_employees":
+            for spec in reversed(specs):
+                uow.rows.delete_all(spec.name)
+                if spec.name == "hired_employees":
                     uow.rows.delete_hire_counts()
-            for c in checked:
-                restored.append(Restored(c.spec.name, c.name, self._insert(uow, c)))
+            for spec, name in files:
+                checked[spec.name] = self._insert(uow, _Restoring(spec, name))
+                restored.append(Restored(spec.name, name, checked[spec.name].rows))
+            self._check_references(uow, checked)
             uow.commit()
         return restored
 
@@ -103,25 +105,12 @@ class Backups:
             raise NotFound(f"there is no backup of {table}")
         return found[0].name
 
-    def _check(self, spec: TableSpec, name: str) -> _Checked:
-        checked = _Checked(spec, name, self._meta(spec, name))
-        references = [(i, c.references) for i, c in enumerate(spec.columns) if c.references]
-        checked.refers = {table: set() for _, table in references}
-        keep_ids = spec.name in REFERENCED_TABLES
-        with self.store.read(name) as file:
-            for values in self._verified_rows(spec, name, file.meta, file.rows()):
-                if keep_ids:
-                    checked.ids.add(values[0])
-                for position, table in references:
-                    checked.refers[table].add(values[position])
-        return checked
-
-    def _meta(self, spec: TableSpec, name: str) -> BackupMeta:
+    def _check_table(self, spec: TableSpec, name: str) -> None:
+        """Refuse, before any change, a file that is unreadable or a backup of another table."""
         with self.store.read(name) as file:
             meta = file.meta
         if meta.table != spec.name:
             raise InvalidBackup(f"{name} is a backup of {meta.table}, not of {spec.name}")
-        return meta
 
     def _verified_rows(
         self, spec: TableSpec, name: str, meta: BackupMeta, rows: Iterator[Values]
@@ -142,7 +131,7 @@ class Backups:
         if digest.hexdigest() != meta.sha256:
             raise InvalidBackup(f"{name}: the rows do not match the checksum in its header")
 
-    def _check_references(self, uow: UnitOfWork, checked: dict[str, _Checked]) -> None:
+    def _check_references(self, uow: UnitOfWork, checked: dict[str, _Restoring]) -> None:
         """Refuse a restore after which employees would refer to missing departments or jobs."""
         employees = checked.get("hired_employees")
         missing: dict[str, list[int]] = {}
@@ -166,11 +155,20 @@ class Backups:
                 {"missing": missing},
             )
 
-    def _insert(self, uow: UnitOfWork, checked: _Checked) -> int:
-        count = 0
-        with self.store.read(checked.name) as file:
-            rows = self._verified_rows(checked.spec, checked.name, file.meta, file.rows())
+    def _insert(self, uow: UnitOfWork, restoring: _Restoring) -> _Restoring:
+        """Insert the rows of a backup as they are checked; note their ids and references."""
+        spec = restoring.spec
+        references = [(i, c.references) for i, c in enumerate(spec.columns) if c.references]
+        restoring.refers = {table: set() for _, table in references}
+        keep_ids = spec.name in REFERENCED_TABLES
+        with self.store.read(restoring.name) as file:
+            rows = self._verified_rows(spec, restoring.name, file.meta, file.rows())
             while chunk := list(islice(rows, CHUNK_ROWS)):
-                uow.rows.insert(checked.spec.name, chunk)
-                count += len(chunk)
-        return count
+                for values in chunk:
+                    if keep_ids:
+                        restoring.ids.add(values[0])
+                    for position, table in references:
+                        restoring.refers[table].add(values[position])
+                uow.rows.insert(spec.name, chunk)
+                restoring.rows += len(chunk)
+        return restoring
