@@ -10,6 +10,7 @@ among processes (where the system has flock).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ except ImportError:  # no flock here: the threads of a process still queue
     fcntl = None  # type: ignore[assignment]
 
 LOCK_FILE_SUFFIX = "-writer"
+
+log = logging.getLogger(__name__)
 
 
 class WriterQueue:
@@ -52,9 +55,17 @@ class WriterQueue:
     def _lock_file(self, lock: bool) -> None:
         if self.lock_path is None or fcntl is None:
             return
-        if self._file is None:
-            self._file = open(self.lock_path, "ab")  # noqa: SIM115 - open for the process' life
-        fcntl.flock(self._file, fcntl.LOCK_EX if lock else fcntl.LOCK_UN)
+        try:
+            if self._file is None:
+                self._file = open(self.lock_path, "ab")  # noqa: SIM115 - kept open
+            fcntl.flock(self._file, fcntl.LOCK_EX if lock else fcntl.LOCK_UN)
+        except OSError as error:
+            if not lock:
+                raise
+            # A file system without flock (some network shares): the threads of this
+            # process still queue; other processes wait in SQLite's busy handler.
+            log.warning("no lock file for SQLite writers at %s: %s", self.lock_path, error)
+            self.lock_path = None
 
     def after_fork(self) -> None:
         """A forked process starts with a lock and a file of its own.

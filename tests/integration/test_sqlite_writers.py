@@ -110,3 +110,16 @@ def test_a_unit_of_work_that_cannot_begin_lets_the_next_writer_in(tmp_path):
     assert inside.wait(10)
     leave.set()
     engine.dispose()
+
+
+def test_without_a_lock_file_the_threads_of_a_process_still_queue(tmp_path, caplog):
+    database = str(tmp_path / "hr.sqlite3")
+    Path(database + LOCK_FILE_SUFFIX).mkdir()  # a folder where the lock file should be
+    queue = WriterQueue(database)
+    with queue.turn():
+        inside, leave = _take_turn_in_thread(queue)
+        assert not inside.wait(WATCH)
+    assert inside.wait(10)
+    leave.set()
+    assert queue.lock_path is None
+    assert f"no lock file for SQLite writers at {database}{LOCK_FILE_SUFFIX}" in caplog.text
