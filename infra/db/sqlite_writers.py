@@ -31,8 +31,9 @@ class WriterQueue:
     """The queue of writers of one SQLite database file (or of an in-memory database)."""
 
     def __init__(self, database: str | None) -> None:
-        in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
-        self.lock_path = None if in_memory or fcntl is None else f"{database}{LOCK_FILE_SUFFIX}"
+        self.lock_path = (
+            None if _in_memory(database) or fcntl is None else f"{database}{LOCK_FILE_SUFFIX}"
+        )
         self._threads = threading.RLock()
         self._file: IO[bytes] | None = None
         self._depth = 0
@@ -80,13 +81,17 @@ class WriterQueue:
         self._depth = 0
 
 
+def _in_memory(database: str | None) -> bool:
+    return not database or database == ":memory:" or database.startswith("file::memory:")
+
+
 _queues: dict[str, WriterQueue] = {}
 _queues_lock = threading.Lock()
 
 
 def writer_queue(database: str | None) -> WriterQueue:
     """The queue of a database file, shared by every engine of this process on it."""
-    key = os.path.abspath(database) if database and database != ":memory:" else ":memory:"
+    key = ":memory:" if _in_memory(database) else os.path.abspath(database or "")
     with _queues_lock:
         if key not in _queues:
             _queues[key] = WriterQueue(database)

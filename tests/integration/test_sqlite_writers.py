@@ -81,6 +81,8 @@ def test_engines_on_one_file_share_its_queue(tmp_path):
     assert writer_queue(database) is writer_queue(str(tmp_path / "." / "hr.sqlite3"))
     assert writer_queue(database) is not writer_queue(str(tmp_path / "other.sqlite3"))
     assert WriterQueue(":memory:").lock_path is None
+    assert WriterQueue("file::memory:?cache=shared").lock_path is None
+    assert writer_queue(None) is writer_queue(":memory:") is writer_queue("file::memory:")
 
 
 def test_a_unit_of_work_on_sqlite_holds_a_turn_until_it_ends(tmp_path):
