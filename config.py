@@ -32,6 +32,7 @@ class Settings:
     api_keys: tuple[str, ...] = field(default=())
     load_part_mb: float = 0.0
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+    lock_wait_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +70,9 @@ class Settings:
             load_part_mb=_float("LOAD_PART_MB", get("LOAD_PART_MB"), defaults.load_part_mb),
             max_upload_mb=_int(
                 "MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20
+            ),
+            lock_wait_seconds=_float(
+                "LOCK_WAIT_SECONDS", get("LOCK_WAIT_SECONDS"), defaults.lock_wait_seconds
             ),
         )
 

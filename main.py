@@ -16,6 +16,7 @@ from flask import Flask
 import api
 from config import SAMPLE_DATA_DIR, Settings
 from core.backups import Backups
+from core.consistency import hire_count_differences
 from core.errors import ServiceError
 from core.ports import BackupStore, CsvSource, TaskQueue
 from core.services import Services
@@ -42,8 +43,8 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
     upgrade(engine)
     engine.dispose()  # no connection is shared with worker processes forked later
 
-    def uow_factory(snapshot: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine, snapshot)
+    def uow_factory(snapshot: bool = False, exclusive: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, snapshot, exclusive, settings.lock_wait_seconds)
 
     source = build_source(settings)
     queue: TaskQueue
@@ -54,9 +55,10 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         in_process = InProcessTaskQueue(lambda task_id, part: loads.run(task_id, part))
         queue = in_process
         closers.insert(0, in_process.shutdown)
+    task_store = SqlTaskStore(engine)
     loads = LoadTasks(
         uow_factory,
-        SqlTaskStore(engine),
+        task_store,
         source,
         queue,
         part_bytes=int(settings.load_part_mb * 1024 * 1024),
@@ -64,7 +66,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
     loads.resume_orphans()
     return Services(
         closers=closers,
-        backups=Backups(uow_factory, build_backup_store(settings)),
+        backups=Backups(uow_factory, build_backup_store(settings), tasks=task_store),
         uow_factory=uow_factory,
         loads=loads,
         reports=SqlReportQueries(engine),
@@ -144,6 +146,21 @@ def register_commands(app: Flask, settings: Settings, services: Services) -> Non
             raise click.ClickException(error.message) from None
         for r in restored:
             click.echo(f"{r.table}: {r.rows} rows from {r.backup}")
+
+    @app.cli.command("check")
+    def check() -> None:
+        """Count the hires of every stored employee again and compare with the report summary."""
+        differences = hire_count_differences(services.uow_factory)
+        for d in differences:
+            click.echo(
+                f"department {d.department_id}, job {d.job_id}, {d.year} Q{d.quarter}: "
+                f"{d.counted} employees stored, {d.summary} in the summary"
+            )
+        if differences:
+            raise click.ClickException(
+                f"{len(differences)} hire counts differ from the employees stored"
+            )
+        click.echo("hire counts: every count equals the employees stored")
 
     @app.cli.command("create-containers")
     @click.option("--with-sample-data", is_flag=True, help="Put the sample CSV files in it.")

@@ -20,6 +20,9 @@ _STATUS: dict[type[errors.ServiceError], int] = {
     errors.InvalidRequest: 400,
     errors.InvalidSourceName: 400,
     errors.Conflict: 409,
+    errors.RestoreInProgress: 409,
+    errors.WritesInProgress: 409,
+    errors.LoadInProgress: 409,
     errors.InvalidBackup: 422,
     errors.SourceUnavailable: 503,
 }
@@ -35,7 +38,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(errors.ServiceError)
     def service_error(error: errors.ServiceError) -> Response:
         status = next((s for kind, s in _STATUS.items() if isinstance(error, kind)), 400)
-        return error_response(status, error.code, error.message, error.details)
+        response = error_response(status, error.code, error.message, error.details)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(UnknownTable)
     def unknown_table(error: UnknownTable) -> Response:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -60,7 +61,7 @@ def prepared(url: str, folder: Path) -> str:
     for table in ("departments", "jobs"):
         with (folder / f"{table}.csv").open("rb") as stream:
             load_csv(
-                lambda snapshot=False: SqlUnitOfWork(engine, snapshot),
+                partial(SqlUnitOfWork, engine),
                 table_spec(table),
                 stream,
                 Origin(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from bench.machine import peak_rss_mb
@@ -20,9 +21,7 @@ from infra.db.unit_of_work import SqlUnitOfWork
 def main() -> None:
     url, folder = sys.argv[1], Path(sys.argv[2])
     engine = make_engine(url)
-    backups = Backups(
-        lambda snapshot=False: SqlUnitOfWork(engine, snapshot), FolderBackupStore(folder)
-    )
+    backups = Backups(partial(SqlUnitOfWork, engine), FolderBackupStore(folder))
     before = peak_rss_mb()
     started = time.perf_counter()
     (made,) = backups.backup(["hired_employees"])

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -58,7 +59,7 @@ def service(url: str, folder: Path) -> Callable[[], int]:
     def run() -> int:
         with (folder / "hired_employees.csv").open("rb") as stream:
             summary = load_csv(
-                lambda snapshot=False: SqlUnitOfWork(engine, snapshot),
+                partial(SqlUnitOfWork, engine),
                 table_spec("hired_employees"),
                 stream,
                 Origin(task_id="bench"),

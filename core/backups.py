@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 
-from core.errors import Conflict, InvalidBackup, NotFound
-from core.ports import BackupStore, UnitOfWork, UnitOfWorkFactory
+from core.errors import Conflict, InvalidBackup, LoadInProgress, NotFound
+from core.ports import BackupStore, TaskStore, UnitOfWork, UnitOfWorkFactory
+from core.tasks import ALL_TABLES
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
 from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
@@ -48,6 +49,7 @@ class Backups:
     uow_factory: UnitOfWorkFactory
     store: BackupStore
     clock: Callable[[], datetime] = field(default=_now)
+    tasks: TaskStore | None = None  # whose running loads a restore must not cut across
 
     def backup(self, tables: list[str]) -> list[BackupInfo]:
         """Write one backup per table, all from one consistent view of the database."""
@@ -79,6 +81,10 @@ class Backups:
         read and checked: of the right table and schema, each value of its column's kind,
         no id twice, row count and checksum as its header says, and no employee referring
         to a department or job the tables lack. Any failure leaves every table as it was.
+
+        The transaction holds the tables alone: writes wait for it (or for as long as they
+        may), and it for them. A restore under a running load of one of its tables is
+        refused, so that the load's result stays true.
         """
         specs = [table_spec(t) for t in LOAD_ORDER if t in choices]
         for name in choices:
@@ -87,7 +93,8 @@ class Backups:
         for spec, name in files:
             self._check_table(spec, name)
         restored, checked = [], {}
-        with self.uow_factory() as uow:
+        with self.uow_factory(exclusive=True) as uow:
+            self._check_no_load_runs([spec.name for spec in specs])
             for spec in reversed(specs):
                 uow.rows.delete_all(spec.name)
                 if spec.name == "hired_employees":
@@ -98,6 +105,26 @@ class Backups:
             self._check_references(uow, checked)
             uow.commit()
         return restored
+
+    def _check_no_load_runs(self, tables: list[str]) -> None:
+        """Refuse a restore of a table that a started load writes to.
+
+        Called once writes are held: a load that starts later waits for the restore.
+        """
+        if self.tasks is None:
+            return
+        running = [
+            t
+            for t in self.tasks.unfinished()
+            if t.state == "STARTED" and (t.table in tables or t.table == ALL_TABLES)
+        ]
+        if running:
+            ids = [t.id for t in running]
+            raise LoadInProgress(
+                f"a load into {', '.join(sorted({t.table for t in running}))} is running "
+                f"(task {', '.join(ids)}); restore once it has ended, or cancel it",
+                {"tasks": ids},
+            )
 
     def _newest(self, table: str) -> str:
         found = self.available(table)

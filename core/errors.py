@@ -5,6 +5,7 @@ from __future__ import annotations
 
 class ServiceError(Exception):
     code = "error"
+    retry_after: int | None = None  # seconds after which the same request may succeed
 
     def __init__(self, message: str, details: object = None) -> None:
         super().__init__(message)
@@ -46,3 +47,24 @@ class SourceUnavailable(ServiceError):
 
 class ConcurrentWrite(Exception):
     """Another writer inserted one of the same ids first; the unit of work can be retried."""
+
+
+class RestoreInProgress(ServiceError):
+    """A restore holds the tables for longer than a write may wait for it."""
+
+    code = "restore_in_progress"
+    retry_after = 10
+
+
+class WritesInProgress(ServiceError):
+    """Writes hold the tables for longer than a restore may wait for them."""
+
+    code = "writes_in_progress"
+    retry_after = 10
+
+
+class LoadInProgress(ServiceError):
+    """A running load writes to a table that a restore would replace under it."""
+
+    code = "load_in_progress"
+    retry_after = 30

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TypeVar
 
 from core.csv_records import Block, CsvRecord, PlainLines, read_blocks
+from core.errors import RestoreInProgress
 from core.ports import Origin, UnitOfWorkFactory
 from core.saving import partition, save
 from domain.rejections import Reason, Rejection
@@ -24,6 +27,10 @@ KEPT_REJECTIONS = 100
 # again; once every 10,000 during loads makes a load about a fifth faster. Reference counting
 # still frees each row as soon as its chunk is stored.
 LOADING_GC_THRESHOLD = 10_000
+# A chunk that meets a running restore waits for it to end, up to this long in all.
+RESTORE_WAIT_SECONDS = 3600.0
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def load_csv(
@@ -40,11 +47,11 @@ def load_csv(
     A failure part way leaves the chunks before it stored; loading the file again is
     harmless, since stored rows with the same values count as already_exists.
     """
-    checker = RowChecker(spec, known_references(uow_factory, spec))
+    checker = RowChecker(spec, after_restores(lambda: known_references(uow_factory, spec)))
     summary = Summary(spec.name, keep=KEPT_REJECTIONS)
 
     def store(candidates: list[Candidate], rejections: list[Rejection]) -> None:
-        save(uow_factory, spec, candidates, rejections, origin, summary)
+        after_restores(lambda: save(uow_factory, spec, candidates, rejections, origin, summary))
         on_progress(summary.processed)
 
     # The database stores one chunk while the next is read and checked: one chunk in flight.
@@ -61,6 +68,22 @@ def load_csv(
         if pending is not None:
             pending.result()
     return summary
+
+
+def after_restores(action: Callable[[], T]) -> T:
+    """Do action, waiting for as many restores as it meets (RESTORE_WAIT_SECONDS at most).
+
+    A write waits a bounded time for a running restore, then gives up: a load's writes
+    try again, and so go on after it.
+    """
+    deadline = time.monotonic() + RESTORE_WAIT_SECONDS
+    while True:
+        try:
+            return action()
+        except RestoreInProgress:
+            if time.monotonic() > deadline:
+                raise
+            log.info("a load waits for a restore to end")
 
 
 _loads_running = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import IO, Any, Protocol, Self
 
 from domain.backups import BackupInfo, BackupMeta
 from domain.rejections import Rejection
+from domain.reports import HireKey
 from domain.tables import TableSpec
 from domain.validation_types import Values
 
@@ -34,6 +36,16 @@ class RowRepository(Protocol):
         Rows of hired_employees add to the hires per department, job, year and quarter
         that the reports read, in the same transaction.
         """
+
+    def insert_new(self, table: str, rows: Sequence[Values]) -> set[int]:
+        """Insert the rows whose ids are not stored, nor being stored by another writer
+        (waiting for it to end); return the ids this call inserted. Hire counts as insert's.
+
+        Raise ConcurrentWrite only where the database broke a deadlock.
+        """
+
+    def hire_counts(self) -> Counter[HireKey]:
+        """The stored hires per department, job, year and quarter that the reports read."""
 
     def scan(self, table: str) -> Iterator[Values]:
         """Every row of table by id, streamed."""
@@ -75,8 +87,13 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, snapshot: bool = False) -> UnitOfWork:
-        """A new unit of work; with snapshot, every read in it sees the same data."""
+    def __call__(self, snapshot: bool = False, exclusive: bool = False) -> UnitOfWork:
+        """A new unit of work; with snapshot, every read in it sees the same data.
+
+        A unit of work that writes holds the data tables against restores; an exclusive one
+        (a restore) holds them alone: writes wait for it, and it for writes, within bounds
+        (RestoreInProgress, WritesInProgress past them).
+        """
 
 
 class CsvSource(Protocol):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Sequence
 
 from core.errors import ConcurrentWrite
-from core.ports import Origin, UnitOfWorkFactory
+from core.ports import Origin, UnitOfWork, UnitOfWorkFactory
 from domain.rejections import Reason, Rejection
 from domain.summary import Summary
 from domain.tables import TableSpec
-from domain.validation import Candidate
+from domain.validation import Candidate, unknown_reference
 from domain.validation_types import Values
 
-ATTEMPTS = 3  # a chunk that met another writer's rows or locks is tried again
+ATTEMPTS = 5  # a chunk that met a deadlock the database broke is tried again
 
 
 def save(
@@ -26,17 +28,20 @@ def save(
     """Insert the new rows and record the rejections in one transaction, then count them.
 
     A row whose id is stored with the same values is `already_exists`; with other values it
-    is rejected as a `conflict`: stored data is never overwritten.
+    is rejected as a `conflict`: stored data is never overwritten. The first attempt stores
+    the rows in bulk; one that meets another writer's rows is done again row-safe, the
+    database settling who stored each id first.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
             inserted, existing, refused = _save_once(
-                uow_factory, spec, candidates, rejections, origin
+                uow_factory, spec, candidates, rejections, origin, careful=attempt > 1
             )
             break
         except ConcurrentWrite:
             if attempt == ATTEMPTS:
                 raise
+            time.sleep(random.uniform(0, 0.02 * attempt))
     summary.count(inserted, existing, sorted(refused, key=_position))
 
 
@@ -46,29 +51,89 @@ def _save_once(
     candidates: Sequence[Candidate],
     rejections: Sequence[Rejection],
     origin: Origin,
+    careful: bool,
 ) -> tuple[int, int, list[Rejection]]:
     refused = list(rejections)
     with uow_factory() as uow:
-        ids = [c.values[0] for c in candidates]
-        stored = uow.rows.existing(spec.name, ids) if candidates else {}
-        if stored:
-            new, same = [], 0
-            for candidate, row_id in zip(candidates, ids, strict=True):
-                values = stored.get(row_id)
-                if values is None:
-                    new.append(candidate.values)
-                elif values == candidate.values:
-                    same += 1
-                else:
-                    refused.append(_conflict(spec, candidate, values))
-        else:  # the usual case of a load: every row is new
-            new, same = [c.values for c in candidates], 0
-        if new:
-            uow.rows.insert(spec.name, new)
+        referable = _still_referable(uow, spec, candidates, refused)
+        new, same = _compare(uow, spec, referable, refused)
+        if new and careful:
+            inserted = uow.rows.insert_new(spec.name, [c.values for c in new])
+            late = [c for c in new if c.id not in inserted]
+            if late:  # stored by another writer meanwhile: compared like the others
+                _, also_same = _compare(uow, spec, late, refused, stored_only=True)
+                same += also_same
+            count = len(inserted)
+        else:
+            if new:
+                uow.rows.insert(spec.name, [c.values for c in new])
+            count = len(new)
         if refused:
             uow.rejections.add(refused, origin)
         uow.commit()
-    return len(new), same, refused
+    return count, same, refused
+
+
+def _compare(
+    uow: UnitOfWork,
+    spec: TableSpec,
+    candidates: Sequence[Candidate],
+    refused: list[Rejection],
+    stored_only: bool = False,
+) -> tuple[list[Candidate], int]:
+    """The candidates whose ids are not stored, and how many are stored with their values.
+
+    The others are refused as conflicts. With stored_only, every id must be stored.
+    """
+    if not candidates:
+        return [], 0
+    stored = uow.rows.existing(spec.name, [c.id for c in candidates])
+    if not stored:  # the usual case of a load: every row is new
+        if stored_only:
+            raise ConcurrentWrite(f"rows of {spec.name} vanished while being stored")
+        return list(candidates), 0
+    new, same = [], 0
+    for candidate in candidates:
+        values = stored.get(candidate.id)
+        if values is None:
+            if stored_only:
+                raise ConcurrentWrite(f"id {candidate.id} vanished while being stored")
+            new.append(candidate)
+        elif values == candidate.values:
+            same += 1
+        else:
+            refused.append(_conflict(spec, candidate, values))
+    return new, same
+
+
+def _still_referable(
+    uow: UnitOfWork, spec: TableSpec, candidates: Sequence[Candidate], refused: list[Rejection]
+) -> Sequence[Candidate]:
+    """The candidates whose references are stored now, in this transaction.
+
+    They were checked against the ids read when the load or batch began; a restore since
+    may have removed some. The others are refused as unknown references.
+    """
+    columns = [(i, c) for i, c in enumerate(spec.columns) if c.references]
+    if not columns or not candidates:
+        return candidates
+    present = {
+        column.name: set(uow.rows.existing(column.references, {c.values[i] for c in candidates}))
+        for i, column in columns
+        if column.references
+    }
+    kept = []
+    for candidate in candidates:
+        missing = next(
+            ((i, c) for i, c in columns if candidate.values[i] not in present[c.name]), None
+        )
+        if missing is None:
+            kept.append(candidate)
+        else:
+            i, column = missing
+            reason, message = unknown_reference(column, candidate.values[i])
+            refused.append(candidate.reject(reason, message, field=column.name))
+    return kept
 
 
 def partition(checked: Iterable[Candidate | Rejection]) -> tuple[list[Candidate], list[Rejection]]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from core.errors import NotFound, SourceFileNotFound
-from core.loading import KEPT_REJECTIONS, load_csv
+from core.loading import KEPT_REJECTIONS, after_restores, load_csv
 from core.ports import (
     CsvSource,
     Origin,
@@ -166,9 +166,13 @@ class LoadTasks:
     def _fresh_start(self, task: TaskRecord, lines: tuple[int, int | None] | None = None) -> Origin:
         """Forget the rejections an earlier attempt stored (on these lines), as it is run again."""
         origin = Origin(task_id=task.id)
-        with self.uow_factory() as uow:
-            uow.rejections.forget(origin, lines)
-            uow.commit()
+
+        def forget() -> None:
+            with self.uow_factory() as uow:
+                uow.rejections.forget(origin, lines)
+                uow.commit()
+
+        after_restores(forget)
         return origin
 
     def _require(self, names: list[str]) -> None:

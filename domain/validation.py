@@ -192,8 +192,7 @@ class RowChecker:
         if column.kind is Kind.ID and not self.seen.add(value):
             return Reason.DUPLICATE_ID, f"id {value} appears earlier in the same file or batch"
         if column.references is not None and value not in self.known[column.references]:
-            singular = column.references.rstrip("s")
-            return _UNKNOWN_REFERENCE[column.references], f"no {singular} with id {value}"
+            return unknown_reference(column, value)
         return None
 
     def _rejection(
@@ -214,6 +213,13 @@ class RowChecker:
             line=where.line,
             index=where.index,
         )
+
+
+def unknown_reference(column: Column, value: int) -> tuple[Reason, str]:
+    """The reason and message of a reference to a row its table lacks."""
+    assert column.references is not None
+    singular = column.references.rstrip("s")
+    return _UNKNOWN_REFERENCE[column.references], f"no {singular} with id {value}"
 
 
 def _plain_id(value: object) -> int | None:

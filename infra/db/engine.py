@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+# An execution option of connections that only read: on SQLite they take no write lock.
+READ_ONLY = "hr_read_only"
+
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -38,7 +41,11 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers wait for each other
-        # instead of failing with "database is locked" when a reader turns writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of failing with "database is locked" when a reader turns writer. A read
+        # begins deferred: it reads a snapshot beside the writer (WAL), never waiting for it.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

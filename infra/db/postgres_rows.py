@@ -53,7 +53,42 @@ class PostgresRowRepository(SqlRowRepository):
                 write_row = copy.write_row
                 for row in rows:
                     write_row(row)
-        except psycopg.errors.UniqueViolation as error:
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected) as error:
+            raise ConcurrentWrite(str(error)) from error
+
+    def _write_new(self, table: str, rows: Sequence[Values]) -> set[int]:
+        """One INSERT of arrays, in id order; a row stored meanwhile is skipped (ON CONFLICT).
+
+        Writers of overlapping ids thus lock them in the same order and wait for each other
+        rather than deadlock.
+        """
+        columns = table_spec(table).columns
+        arrays = sql.SQL(", ").join(
+            sql.SQL("%s::{}[]").format(sql.SQL(_BINARY_TYPE[c.kind])) for c in columns
+        )
+        picked = sql.SQL(", ").join(
+            sql.SQL("{} AT TIME ZONE 'UTC'" if c.kind is Kind.DATETIME else "{}").format(
+                sql.Identifier(c.name)
+            )
+            for c in columns
+        )
+        statement = sql.SQL(
+            "INSERT INTO {table} ({columns}) SELECT {picked} FROM unnest({arrays}) "
+            "AS given ({columns}) ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id"
+        ).format(
+            table=sql.Identifier(table),
+            columns=self._columns(table),
+            picked=picked,
+            arrays=arrays,
+        )
+        if not rows:
+            return set()
+        params = [list(values) for values in zip(*rows, strict=True)]
+        try:
+            with self._driver().cursor() as cursor:
+                cursor.execute(statement, params)
+                return {row[0] for row in cursor.fetchall()}
+        except psycopg.errors.DeadlockDetected as error:
             raise ConcurrentWrite(str(error)) from error
 
     def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:

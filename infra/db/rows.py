@@ -5,6 +5,7 @@ SQLite and PostgreSQL store rows and hire counts through subclasses with faster 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
@@ -111,6 +112,48 @@ class SqlRowRepository:
         self._write(table, rows)
         if table == "hired_employees":
             self._add_hire_counts(reports.hire_counts(rows))
+
+    def insert_new(self, table: str, rows: Sequence[Values]) -> set[int]:
+        """Insert the rows whose ids no one has stored, in id order; return the ids inserted.
+
+        A row that another transaction stores meanwhile is left out, not an error: the
+        database's own conflict handling settles concurrent writers of the same ids.
+        """
+        ordered = sorted(rows, key=lambda row: row[0])
+        inserted = self._write_new(table, ordered)
+        if table == "hired_employees":
+            self._add_hire_counts(reports.hire_counts(r for r in ordered if r[0] in inserted))
+        return inserted
+
+    def _write_new(self, table: str, rows: Sequence[Values]) -> set[int]:
+        """SQL Server: each row in a savepoint of its own, a duplicate key rolled back alone."""
+        statement = DATA_TABLES[table].insert().compile(dialect=self.connection.dialect)
+        convert = self._converter(table)
+        inserted: set[int] = set()
+        for row in rows:
+            try:
+                with self.connection.begin_nested():
+                    self.connection.exec_driver_sql(str(statement), [convert(row)])
+            except IntegrityError:
+                continue
+            inserted.add(row[0])
+        return inserted
+
+    def hire_counts(self) -> Counter[HireKey]:
+        """The stored hire counts, by department, job, year and quarter (zeros left out)."""
+        counts: Counter[HireKey] = Counter()
+        for department, job, year, *quarters in self.connection.execute(
+            select(
+                hire_counts.c.department_id,
+                hire_counts.c.job_id,
+                hire_counts.c.year,
+                *(hire_counts.c[q] for q in QUARTERS),
+            )
+        ):
+            for quarter, hires in enumerate(quarters, 1):
+                if hires:
+                    counts[(department, job, year, quarter)] = hires
+        return counts
 
     def _write(self, table: str, rows: Sequence[Values]) -> None:
         """A driver-level executemany of tuples: no per-row dictionaries."""

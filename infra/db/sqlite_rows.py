@@ -43,6 +43,15 @@ class SqliteRowRepository(SqlRowRepository):
         except IntegrityError as error:
             raise ConcurrentWrite(str(error.orig)) from error
 
+    def _write_new(self, table: str, rows: Sequence[Values]) -> set[int]:
+        statement = from_json(table, [c.name for c in DATA_TABLES[table].columns])
+        convert = self._converter(table)
+        document = json.dumps([convert(row) for row in rows])
+        result = self.connection.exec_driver_sql(
+            f"{statement} ON CONFLICT (id) DO NOTHING RETURNING id", (document,)
+        )
+        return set(result.scalars())
+
     def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
         if counts:
             self.connection.exec_driver_sql(_ADD_HIRE_COUNTS, (json.dumps(hire_rows(counts)),))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from core.ports import PartRecord, TaskRecord
+from infra.db.engine import READ_ONLY
 from infra.db.schema import load_task_parts, load_tasks
 from infra.db.values import from_db, to_db
 
@@ -34,7 +36,7 @@ class SqlTaskStore:
             )
 
     def get(self, task_id: str) -> TaskRecord | None:
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(load_tasks).where(load_tasks.c.id == task_id)).first()
         return None if row is None else _record(row)
 
@@ -57,14 +59,14 @@ class SqlTaskStore:
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             total = conn.scalar(select(func.count()).select_from(load_tasks)) or 0
             rows = conn.execute(query).all()
         return [_record(r) for r in rows], total
 
     def unfinished(self) -> list[TaskRecord]:
         query = select(load_tasks).where(load_tasks.c.state.in_(("PENDING", "STARTED")))
-        with self.engine.begin() as conn:
+        with self._reading() as conn:
             return [_record(r) for r in conn.execute(query)]
 
     def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
@@ -146,6 +148,14 @@ class SqlTaskStore:
             )
             for r in rows
         ]
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A transaction that only reads: on SQLite it does not wait for a writer."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield conn
 
     def _set(self, task_id: str, **values: Any) -> None:
         with self.engine.begin() as conn:

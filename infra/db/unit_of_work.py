@@ -17,10 +17,14 @@ from infra.db.rows import SqlRowRepository
 from infra.db.schema import rejections
 from infra.db.sqlite_rows import SqliteRowRepository
 from infra.db.sqlite_writers import writer_queue
+from infra.db.write_guard import RestoreLock, hold_postgres, hold_sql_server
 
 # Isolation that gives every read of a transaction the same data. SQLite's transactions
 # already do (the engine begins them IMMEDIATE).
 _SNAPSHOT_LEVEL = {"postgresql": "REPEATABLE READ", "mssql": "SERIALIZABLE"}
+# How long a write waits for a running restore, and a restore for running writes.
+GUARD_WAIT_SECONDS = 10.0
+_GUARDS = {"postgresql": hold_postgres, "mssql": hold_sql_server}
 
 
 def storable(text: str) -> str:
@@ -81,21 +85,35 @@ class SqlUnitOfWork:
     rows: SqlRowRepository
     rejections: SqlRejectionRepository
 
-    def __init__(self, engine: Engine, snapshot: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        snapshot: bool = False,
+        exclusive: bool = False,
+        wait: float = GUARD_WAIT_SECONDS,
+    ) -> None:
         self.engine = engine
         self.snapshot = snapshot
+        self.exclusive = exclusive
+        self.wait = wait
         self._rows_class = _ROW_REPOSITORIES.get(engine.dialect.name, SqlRowRepository)
 
     def __enter__(self) -> Self:
+        """Begin; a writing unit of work first takes the guard against restores, or as one."""
+        dialect = self.engine.dialect.name
+        guarded = not self.snapshot
         with ExitStack() as held:
-            if self.engine.dialect.name == "sqlite":
+            if dialect == "sqlite":
+                if guarded:
+                    lock = RestoreLock(self.engine.url.database)
+                    held.enter_context(lock.hold(self.exclusive, self.wait))
                 held.enter_context(writer_queue(self.engine.url.database).turn())
             self.connection = held.enter_context(self.engine.connect())
-            if self.snapshot and self.engine.dialect.name in _SNAPSHOT_LEVEL:
-                self.connection.execution_options(
-                    isolation_level=_SNAPSHOT_LEVEL[self.engine.dialect.name]
-                )
+            if self.snapshot and dialect in _SNAPSHOT_LEVEL:
+                self.connection.execution_options(isolation_level=_SNAPSHOT_LEVEL[dialect])
             self.transaction = self.connection.begin()
+            if guarded and dialect in _GUARDS:
+                _GUARDS[dialect](self.connection, self.exclusive, self.wait)
             self._held = held.pop_all()
         self.rows = self._rows_class(self.connection)
         self.rejections = SqlRejectionRepository(self.connection)

@@ -7,20 +7,10 @@ import pytest
 from core.errors import ConcurrentWrite
 from core.ports import Origin, RejectionFilter
 from domain.rejections import Reason, Rejection
-from infra.db.engine import make_engine
-from infra.db.migrate import upgrade
 from infra.db.postgres_rows import PostgresRowRepository
 from infra.db.read_model import SqlReadModel
 from infra.db.sqlite_rows import SqliteRowRepository
 from infra.db.unit_of_work import SqlUnitOfWork
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_the_bulk_path_fits_the_database(engine):

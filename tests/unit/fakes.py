@@ -54,6 +54,14 @@ class FakeRows:
     def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]:
         return {i: self.pending[table][i] for i in ids if i in self.pending[table]}
 
+    def insert_new(self, table: str, rows: Sequence[Values]) -> set[int]:
+        new = [row for row in rows if row[0] not in self.pending[table]]
+        self.insert(table, new)
+        return {row[0] for row in new}
+
+    def hire_counts(self) -> Counter[HireKey]:
+        return +self.counts
+
     def insert(self, table: str, rows: Sequence[Values]) -> None:
         for row in rows:
             assert row[0] not in self.pending[table], f"id {row[0]} inserted twice"
@@ -84,8 +92,9 @@ class FakeRejections:
 class FakeUnitOfWork:
     """Keeps changes apart until commit(), like a transaction."""
 
-    def __init__(self, db: FakeDatabase, snapshot: bool = False) -> None:
+    def __init__(self, db: FakeDatabase, snapshot: bool = False, exclusive: bool = False) -> None:
         self.db = db
+        self.exclusive = exclusive
 
     def __enter__(self) -> Self:
         self._tables = {name: dict(rows) for name, rows in self.db.tables.items()}
