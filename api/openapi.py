@@ -129,6 +129,7 @@ def build_spec(version: str) -> dict[str, Any]:
                 400,
                 401,
                 404,
+                409,
                 413,
                 422,
                 parameters=[_TABLE],

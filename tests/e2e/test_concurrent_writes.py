@@ -4,11 +4,17 @@ and loads. After each scenario the hire counts the reports read equal the employ
 from __future__ import annotations
 
 import dataclasses
+import json
+import sys
 import threading
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +22,11 @@ from flask import Flask
 
 from core.consistency import hire_count_differences
 from core.ports import TaskRecord
+from infra.db.engine import make_engine
+from infra.db.unit_of_work import SqlUnitOfWork
 from main import create_app
 from tests.conftest import wait_for_task
+from tests.live_server import free_port, running
 
 CLIENTS = 20
 WINDOW = 1000
@@ -64,24 +73,27 @@ def stored_ids(app: Flask) -> set[int]:
         return uow.rows.ids("hired_employees")
 
 
-def test_twenty_clients_sending_overlapping_batches_all_get_a_true_summary(app):
-    with_references(app)
+Post = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]]
+
+
+def send_overlapping_batches(post: Post) -> list[tuple[int, dict[str, Any]]]:
+    """20 clients at once, each a window of 1000 ids overlapping the next by 950; every
+    seventh id carries the client's own name, a conflict unless it stored that id first."""
     barrier = threading.Barrier(CLIENTS)
 
     def send(k: int) -> tuple[int, dict[str, Any]]:
         first = 1 + k * (WINDOW - OVERLAP)
-        # every seventh id carries this client's own name: a conflict unless it stored it first
         rows = [
             employee(i, f"Client {k}" if i % 7 == 0 else None) for i in range(first, first + WINDOW)
         ]
-        client = app.test_client()
         barrier.wait()
-        response = client.post("/batch/hired_employees", json={"rows": rows})
-        return response.status_code, response.json
+        return post("/batch/hired_employees", {"rows": rows})
 
     with ThreadPoolExecutor(CLIENTS) as pool:
-        answers = list(pool.map(send, range(CLIENTS)))
+        return list(pool.map(send, range(CLIENTS)))
 
+
+def check_overlapping_answers(answers: list[tuple[int, dict[str, Any]]], stored: set[int]) -> None:
     assert [status for status, _ in answers] == [200] * CLIENTS
     distinct = (CLIENTS - 1) * (WINDOW - OVERLAP) + WINDOW
     for _, body in answers:
@@ -90,18 +102,74 @@ def test_twenty_clients_sending_overlapping_batches_all_get_a_true_summary(app):
         assert {r["reason"] for r in body["rejections"]} <= {"conflict"}
         assert len(body["rejections"]) == body["rejected"]
     assert sum(body["inserted"] for _, body in answers) == distinct
-    assert stored_ids(app) == set(range(1, distinct + 1))
-    conflicts = sum(body["rejected"] for _, body in answers)
+    assert stored == set(range(1, distinct + 1))
     # each id divisible by 7 is sent by every client whose window holds it; all but the
     # one that stored it conflict
-    sent_by = {i: 0 for i in range(7, distinct + 1, 7)}
+    sent_by = dict.fromkeys(range(7, distinct + 1, 7), 0)
     for k in range(CLIENTS):
         first = 1 + k * (WINDOW - OVERLAP)
         for i in range(first, first + WINDOW):
             if i % 7 == 0:
                 sent_by[i] += 1
-    assert conflicts == sum(n - 1 for n in sent_by.values())
+    assert sum(body["rejected"] for _, body in answers) == sum(n - 1 for n in sent_by.values())
+
+
+def test_twenty_clients_sending_overlapping_batches_all_get_a_true_summary(app):
+    with_references(app)
+
+    def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        response = app.test_client().post(path, json=body)
+        return response.status_code, response.json
+
+    check_overlapping_answers(send_overlapping_batches(post), stored_ids(app))
     assert differences(app) == []
+
+
+def test_twenty_clients_sending_overlapping_batches_to_gunicorn(settings, tmp_path):
+    port = free_port()
+    env = {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "4",
+        "DATABASE_URL": settings.database_url,
+        "CSV_SOURCE_DIR": str(settings.csv_source_dir),
+    }
+    base = f"http://127.0.0.1:{port}"
+
+    def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            base + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    with running(
+        [str(Path(sys.executable).parent / "gunicorn"), "main:create_app()"],
+        env,
+        f"{base}/health",
+        tmp_path / "gunicorn.log",
+    ):
+        departments = [{"id": i, "department": f"Dept {i}"} for i in (1, 2, 3)]
+        assert post("/batch/departments", {"rows": departments})[0] == 200
+        assert (
+            post("/batch/jobs", {"rows": [{"id": i, "job": f"Job {i}"} for i in (1, 2)]})[0] == 200
+        )
+        answers = send_overlapping_batches(post)
+    engine = make_engine(settings.database_url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            stored = uow.rows.ids("hired_employees")
+        check_overlapping_answers(answers, stored)
+        assert hire_count_differences(partial(SqlUnitOfWork, engine)) == []
+    finally:
+        engine.dispose()
 
 
 def test_a_restore_beside_batches_leaves_every_count_true(quick_app):
