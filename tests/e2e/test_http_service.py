@@ -35,7 +35,7 @@ def test_openapi_document_lists_every_route(client, app):
     }
     assert served == documented
     batch = spec["paths"]["/batch/{table}"]["post"]
-    assert set(batch["responses"]) == {"200", "400", "401", "404", "413", "422"}
+    assert set(batch["responses"]) == {"200", "400", "401", "404", "409", "413", "422"}
     params = {p["name"] for p in spec["paths"]["/rejections"]["get"]["parameters"]}
     assert params == {"page", "per_page", "table", "task_id", "batch_id"}
 
