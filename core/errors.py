@@ -41,8 +41,25 @@ class InvalidBackup(ServiceError):
     code = "invalid_backup"
 
 
-class SourceUnavailable(ServiceError):
+class Unavailable(ServiceError):
+    """A part the service depends on cannot be reached; the same request may succeed later."""
+
+    code = "service_unavailable"
+    retry_after = 5
+
+
+class SourceUnavailable(Unavailable):
     code = "source_unavailable"
+
+
+class DatabaseUnavailable(Unavailable):
+    def __init__(self, message: str = "the database is unreachable") -> None:
+        super().__init__(message)
+
+
+class QueueUnavailable(Unavailable):
+    def __init__(self, message: str = "the task queue is unreachable") -> None:
+        super().__init__(message)
 
 
 class ConcurrentWrite(Exception):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+
+from core.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
 
 # An execution option of connections that only read: on SQLite they take no write lock.
 READ_ONLY = "hr_read_only"
@@ -15,11 +20,28 @@ READ_ONLY = "hr_read_only"
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if parsed.get_backend_name() == "mssql":
-        options["fast_executemany"] = True
-    return create_engine(url, **options)
+        engine = _sqlite_engine(url)
+    else:
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if parsed.get_backend_name() == "mssql":
+            options["fast_executemany"] = True
+        engine = create_engine(url, **options)
+    event.listen(engine, "handle_error", _unreachable)
+    return engine
+
+
+def _unreachable(context: ExceptionContext) -> None:
+    """A database that cannot be reached, or drops a connection, is DatabaseUnavailable.
+
+    The driver's message (host, port, file) goes to the log only. A failed pre-ping is left to
+    the pool, which opens a fresh connection instead.
+    """
+    if context.is_pre_ping:
+        return
+    connecting = context.connection is None
+    if connecting or context.is_disconnect:
+        log.warning("database unreachable: %s", context.original_exception)
+        raise DatabaseUnavailable() from context.original_exception
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -1,0 +1,37 @@
+"""A database that cannot be reached is DatabaseUnavailable, never a driver error."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from sqlalchemy import text
+
+from core.errors import DatabaseUnavailable
+from infra.db.engine import make_engine
+from infra.db.unit_of_work import SqlUnitOfWork
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_postgresql_is_database_unavailable_without_its_address() -> None:
+    engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/test")
+    with pytest.raises(DatabaseUnavailable) as raised, SqlUnitOfWork(engine):
+        pass
+    assert str(raised.value) == "the database is unreachable"
+    assert raised.value.code == "service_unavailable"
+    assert raised.value.retry_after == 5
+
+
+def test_a_lost_connection_is_database_unavailable(postgres_engine):
+    with postgres_engine.connect() as victim, postgres_engine.connect() as killer:
+        pid = victim.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DatabaseUnavailable):
+            victim.execute(text("SELECT 1"))
+    with postgres_engine.connect() as fresh:
+        assert fresh.execute(text("SELECT 1")).scalar_one() == 1
