@@ -33,6 +33,7 @@ class Settings:
     load_part_mb: float = 0.0
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     lock_wait_seconds: float = 10.0
+    max_record_kb: int = 64
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +74,9 @@ class Settings:
             ),
             lock_wait_seconds=_float(
                 "LOCK_WAIT_SECONDS", get("LOCK_WAIT_SECONDS"), defaults.lock_wait_seconds
+            ),
+            max_record_kb=_int(
+                "MAX_RECORD_KB", get("MAX_RECORD_KB"), defaults.max_record_kb, 1, 1 << 20
             ),
         )
 

@@ -62,6 +62,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         source,
         queue,
         part_bytes=int(settings.load_part_mb * 1024 * 1024),
+        max_record_bytes=settings.max_record_kb * 1024,
     )
     loads.resume_orphans()
     return Services(

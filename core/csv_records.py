@@ -8,17 +8,27 @@ Most blocks are plain: valid UTF-8 with no quote and no stray carriage return, s
 line is one record whose fields are split on commas. Such a block is decoded and split in
 one pass and handed on as its lines. Any other block is read record by record, a line with a
 quote going to the csv module with the lines that follow while a quoted field is open.
+
+Memory stays bounded whatever the file. No line is read whole past `max_record` bytes: the
+first bytes of a longer one are kept and the rest is skipped up to its line end, and it is
+one record rejected as too long. A quoted field that is still open after `max_record` bytes,
+or at the end of the file, costs only the line it opened on: that line is rejected as an
+unterminated quote and reading resumes on the line after it.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
-from itertools import chain, islice
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import IO, NamedTuple
+
+from domain.rejections import KEPT_RAW, Reason, cut_mark
 
 _BOM = b"\xef\xbb\xbf"
 BLOCK_LINES = 10_000
+MAX_RECORD_BYTES = 64 * 1024  # the longest record read; a longer one is rejected unread
+_SKIP_BYTES = 1024 * 1024  # how much of a too long line is skipped at a time
 
 
 class CsvRecord(NamedTuple):
@@ -26,7 +36,8 @@ class CsvRecord(NamedTuple):
     fields: list[str]
     raw: str
     bad_encoding: bool = False
-    error: str | None = None  # what the CSV parser could not read
+    error: str | None = None  # why the record cannot be read
+    problem: Reason | None = None  # the reason code of that, when it has its own
 
 
 class PlainLines(NamedTuple):
@@ -43,32 +54,68 @@ def is_blank(line: str) -> bool:
     return not line.strip()
 
 
-def read_blocks(
-    stream: IO[bytes], header: Iterable[str], first_line: int = 1, size: int = BLOCK_LINES
-) -> Iterator[Block]:
-    """Yield the stream's records, a block of about `size` physical lines at a time.
+class CsvReader:
+    """The stream's records in blocks of about `size` physical lines, and the lines read.
 
     A first row equal to `header` is skipped. A stream that is a later part of a file
     starts at first_line, and has no header.
     """
-    reader = _Reader(stream, header, first_line)
-    while block := list(islice(reader.raw, size)):
-        if reader.count == 0 and block[0].startswith(_BOM):
-            block[0] = block[0][len(_BOM) :]
-        lines = _plain(block)
-        if lines is None:
-            yield reader.records(block)
-        else:
-            start, reader.count = reader.count + 1, reader.count + len(lines)
-            reader.skip_header(lines)
-            yield PlainLines(start, lines)
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        header: Iterable[str],
+        first_line: int = 1,
+        size: int = BLOCK_LINES,
+        max_record: int = MAX_RECORD_BYTES,
+    ) -> None:
+        self._reader = _Reader(stream, header, first_line, max_record)
+        self._first_line = first_line
+        self._size = size
+
+    @property
+    def lines_read(self) -> int:
+        """Physical lines read so far, blank ones and the header included."""
+        return self._reader.count - self._first_line + 1
+
+    def __iter__(self) -> Iterator[Block]:
+        reader = self._reader
+        while True:
+            overlong = reader.overlong
+            block = reader.raw.take(self._size)
+            if not block:
+                return
+            if reader.count == 0 and block[0].startswith(_BOM):
+                block[0] = _same_kind(block[0], block[0][len(_BOM) :])
+            lines = None if reader.overlong > overlong else _plain(block)
+            if lines is None:
+                yield reader.records(block)
+            else:
+                start, reader.count = reader.count + 1, reader.count + len(lines)
+                reader.skip_header(lines)
+                yield PlainLines(start, lines)
+
+
+def read_blocks(
+    stream: IO[bytes],
+    header: Iterable[str],
+    first_line: int = 1,
+    size: int = BLOCK_LINES,
+    max_record: int = MAX_RECORD_BYTES,
+) -> Iterator[Block]:
+    """The blocks of a CsvReader."""
+    return iter(CsvReader(stream, header, first_line, size, max_record))
 
 
 def read_records(
-    stream: IO[bytes], header: Iterable[str], first_line: int = 1, size: int = BLOCK_LINES
+    stream: IO[bytes],
+    header: Iterable[str],
+    first_line: int = 1,
+    size: int = BLOCK_LINES,
+    max_record: int = MAX_RECORD_BYTES,
 ) -> Iterator[CsvRecord]:
     """The records of read_blocks one by one; blank lines are left out."""
-    for block in read_blocks(stream, header, first_line, size):
+    for block in read_blocks(stream, header, first_line, size, max_record):
         if isinstance(block, PlainLines):
             for offset, line in enumerate(block.lines, block.first_line):
                 if not is_blank(line):
@@ -96,11 +143,81 @@ def _plain(block: list[bytes]) -> list[str] | None:
     return lines
 
 
+class _Overlong(bytes):
+    """The first KEPT_RAW of a line longer than the record limit; the rest was skipped."""
+
+    size: int  # the whole line's length in bytes
+
+
+def _same_kind(line: bytes, value: bytes) -> bytes:
+    if type(line) is _Overlong:
+        overlong = _Overlong(value)
+        overlong.size = line.size
+        return overlong
+    return value
+
+
+def _skip_rest(read: Callable[[int], bytes], head: bytes) -> _Overlong:
+    size = len(head)
+    rest = head
+    while not rest.endswith(b"\n") and (rest := read(_SKIP_BYTES)):
+        size += len(rest)
+    overlong = _Overlong(head[:KEPT_RAW])
+    overlong.size = size
+    return overlong
+
+
+class _RawLines:
+    """The stream's lines, none longer than limit bytes, after any lines put back."""
+
+    def __init__(self, stream: IO[bytes], limit: int, reader: _Reader) -> None:
+        self._read = stream.readline
+        self._limit = limit
+        self._reader = reader
+
+    def __iter__(self) -> _RawLines:
+        return self
+
+    def take(self, count: int) -> list[bytes]:
+        """The next count lines, or fewer at the end of the stream."""
+        reader = self._reader
+        lines = [next(self) for _ in range(min(count, len(reader.back)))]
+        read, limit, append = self._read, self._limit, lines.append
+        for _ in range(count - len(lines)):
+            line = read(limit + 1)
+            if not line:
+                break
+            if len(line) > limit and not line.endswith(b"\n"):
+                reader.overlong += 1
+                line = _skip_rest(read, line)
+            append(line)
+        return lines
+
+    def __next__(self) -> bytes:
+        reader = self._reader
+        if reader.back:
+            line = reader.back.pop()
+            reader.overlong += type(line) is _Overlong
+            return line
+        line = self._read(self._limit + 1)
+        if not line:
+            raise StopIteration
+        if len(line) > self._limit and not line.endswith(b"\n"):
+            reader.overlong += 1
+            return _skip_rest(self._read, line)
+        return line
+
+
 class _Reader:
     """The stream's raw lines, the count of lines read, and whether a header may come."""
 
-    def __init__(self, stream: IO[bytes], header: Iterable[str], first_line: int) -> None:
-        self.raw: Iterator[bytes] = iter(stream)
+    def __init__(
+        self, stream: IO[bytes], header: Iterable[str], first_line: int, limit: int
+    ) -> None:
+        self.back: list[bytes] = []  # lines to read again, the next one last
+        self.overlong = 0  # how many lines too long to read have been met
+        self.raw = _RawLines(stream, limit, self)
+        self.limit = limit
         self.count = first_line - 1
         self.header = [h.casefold() for h in header]
         self.header_pending = first_line == 1
@@ -121,11 +238,12 @@ class _Reader:
 
     def records(self, block: list[bytes]) -> list[CsvRecord]:
         """The records that start in block, read with the lines after it that they span."""
-        lines = _Lines(chain(block, self.raw), self.count)
+        self.back.extend(reversed(block))
+        lines = _Lines(self.raw, self.back, self.count, self.limit)
         last = self.count + len(block)
         records = []
-        while lines.count < last and (text := lines.next_line()) is not None:
-            record = _record(text, lines)
+        while lines.count < last and (item := lines.next_item()) is not None:
+            record = _record(item, lines)
             if record is None:
                 continue
             if self.header_pending and self.is_header(record.fields):
@@ -136,19 +254,26 @@ class _Reader:
 
 
 class _Lines:
-    """Decoded physical lines, counted, with the encoding errors of the current record."""
+    """Physical lines, counted, with what the current record has taken of them."""
 
-    def __init__(self, raw: Iterator[bytes], count: int) -> None:
+    def __init__(self, raw: _RawLines, back: list[bytes], count: int, limit: int) -> None:
         self._raw = raw
+        self._back = back
         self.count = count
+        self.limit = limit
         self.bad_encoding = False
-        self.taken: list[str] = []
+        self.taken: list[bytes] = []
+        self.taken_bytes = 0
+        self.cut = False  # the record ran past the limit before its quote closed
+        self.ended = False  # the file ended before its quote closed
 
-    def next_line(self) -> str | None:
+    def next_item(self) -> bytes | None:
         raw = next(self._raw, None)
-        if raw is None:
-            return None
-        self.count += 1
+        if raw is not None:
+            self.count += 1
+        return raw
+
+    def decode(self, raw: bytes) -> str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -157,27 +282,66 @@ class _Lines:
 
     def continuation(self) -> Iterator[str]:
         """The lines after the first of a quoted record, as the csv module asks for them."""
-        while (text := self.next_line()) is not None:
-            self.taken.append(text)
-            yield text
+        while self.taken_bytes <= self.limit:
+            raw = self.next_item()
+            if raw is None:
+                self.ended = True
+                return
+            self.taken.append(raw)
+            if type(raw) is _Overlong:
+                self.cut = True
+                return
+            self.taken_bytes += len(raw)
+            yield self.decode(raw)
+        self.cut = True
+
+    def put_back_all_but_first(self) -> None:
+        """Read again the lines after the first that the record took."""
+        again = self.taken[1:]
+        self._back.extend(reversed(again))
+        self.count -= len(again)
 
 
-def _record(text: str, lines: _Lines) -> CsvRecord | None:
-    """The record starting with the line text; None for a blank line."""
+def _record(item: bytes, lines: _Lines) -> CsvRecord | None:
+    """The record starting with the line item; None for a blank line."""
     start = lines.count
+    text = lines.decode(item)
+    if type(item) is _Overlong:
+        return _too_long(
+            start, cut_mark(text.rstrip("\r\n"), item.size - len(item)), item.size, lines
+        )
     body = text.rstrip("\r\n")
     error: str | None = None
     if '"' not in body and "\r" not in body:
         fields = body.split(",")
         raw = body
     else:
-        lines.taken = [text]
+        lines.taken, lines.taken_bytes = [item], len(item)
+        lines.cut = lines.ended = False
         try:
             fields = next(csv.reader(chain([text], lines.continuation()), strict=False), [])
         except csv.Error as problem:
             fields, error = [], str(problem)
-        raw = "".join(lines.taken).rstrip("\r\n")
+        if lines.cut or lines.ended:
+            return _unterminated(start, body, lines)
+        raw = "".join(lines.decode(t) for t in lines.taken).rstrip("\r\n")
+        if lines.taken_bytes > lines.limit:
+            return _too_long(start, raw, lines.taken_bytes, lines)
     bad_encoding, lines.bad_encoding = lines.bad_encoding, False
     if len(fields) <= 1 and error is None and not raw.strip():
         return None
     return CsvRecord(start, fields, raw, bad_encoding, error)
+
+
+def _too_long(start: int, text: str, size: int, lines: _Lines) -> CsvRecord:
+    lines.bad_encoding = False
+    message = f"the record has {size} bytes, more than the limit of {lines.limit}"
+    return CsvRecord(start, [], text, False, message, Reason.TOO_LONG)
+
+
+def _unterminated(start: int, body: str, lines: _Lines) -> CsvRecord:
+    where = "before the end of the file" if lines.ended else f"within {lines.limit} bytes"
+    lines.put_back_all_but_first()
+    lines.bad_encoding = False
+    message = f"a quoted field opened on this line is not closed {where}"
+    return CsvRecord(start, [], body, False, message, Reason.UNTERMINATED_QUOTE)

@@ -11,7 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import IO, TypeVar
 
-from core.csv_records import Block, CsvRecord, PlainLines, read_blocks
+from core.csv_records import MAX_RECORD_BYTES, Block, CsvReader, CsvRecord, PlainLines
 from core.errors import RestoreInProgress
 from core.ports import Origin, UnitOfWorkFactory
 from core.saving import partition, save
@@ -41,6 +41,7 @@ def load_csv(
     on_progress: Callable[[int], None] = lambda rows: None,
     chunk_rows: int = CHUNK_ROWS,
     first_line: int = 1,
+    max_record: int = MAX_RECORD_BYTES,
 ) -> Summary:
     """Check every record of the stream and store it; one transaction a chunk.
 
@@ -48,7 +49,8 @@ def load_csv(
     harmless, since stored rows with the same values count as already_exists.
     """
     checker = RowChecker(spec, after_restores(lambda: known_references(uow_factory, spec)))
-    summary = Summary(spec.name, keep=KEPT_REJECTIONS)
+    summary = Summary(spec.name, keep=KEPT_REJECTIONS, lines_read=0)
+    reader = CsvReader(stream, spec.column_names, first_line, chunk_rows, max_record)
 
     def store(candidates: list[Candidate], rejections: list[Rejection]) -> None:
         after_restores(lambda: save(uow_factory, spec, candidates, rejections, origin, summary))
@@ -60,13 +62,14 @@ def load_csv(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-store") as writer,
     ):
         pending: Future[None] | None = None
-        for block in read_blocks(stream, spec.column_names, first_line, chunk_rows):
+        for block in reader:
             candidates, rejections = _check(checker, spec, block)
             if pending is not None:
                 pending.result()
             pending = writer.submit(store, candidates, rejections)
         if pending is not None:
             pending.result()
+    summary.lines_read = reader.lines_read
     return summary
 
 
@@ -140,12 +143,10 @@ def _unreadable(spec: TableSpec, record: CsvRecord) -> Rejection:
             record.raw,
             line=record.line,
         )
-    error = record.error or ""
-    reason = Reason.TOO_LONG if "field larger" in error else Reason.INVALID_ROW
     return Rejection(
         spec.name,
-        reason,
-        f"the CSV record cannot be read: {error}",
+        record.problem or Reason.INVALID_ROW,
+        f"the CSV record cannot be read: {record.error}",
         record.raw,
         line=record.line,
     )

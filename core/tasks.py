@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from core.csv_records import MAX_RECORD_BYTES
 from core.errors import NotFound, SourceFileNotFound
 from core.loading import KEPT_REJECTIONS, after_restores, load_csv
 from core.ports import (
@@ -40,6 +41,7 @@ class LoadTasks:
     queue: TaskQueue
     clock: Callable[[], datetime] = field(default=_now)
     part_bytes: int = 0  # split a file larger than this over workers; 0: never
+    max_record_bytes: int = MAX_RECORD_BYTES  # a longer CSV record is rejected unread
 
     def submit_all(self) -> TaskRecord:
         """Queue a load of every table from its file in the source, in load order."""
@@ -136,6 +138,7 @@ class LoadTasks:
                 origin,
                 progress,
                 first_line=part.first_line,
+                max_record=self.max_record_bytes,
             )
         done = self.store.finish_part(task.id, number, summary.as_dict())
         if done is not None:
@@ -155,7 +158,14 @@ class LoadTasks:
                 self.store.progress(task.id, before + rows)
 
             with self.source.open(name) as stream:
-                summary = load_csv(self.uow_factory, table_spec(table), stream, origin, progress)
+                summary = load_csv(
+                    self.uow_factory,
+                    table_spec(table),
+                    stream,
+                    origin,
+                    progress,
+                    max_record=self.max_record_bytes,
+                )
             done += summary.processed
             results[table] = summary.as_dict()
         if task.table == ALL_TABLES:
@@ -200,6 +210,8 @@ def merged(results: list[dict[str, Any]]) -> dict[str, Any]:
     total: dict[str, Any] = {"table": results[0]["table"]}
     for key in ("processed", "inserted", "already_exists", "rejected"):
         total[key] = sum(r[key] for r in results)
+    if all("lines_read" in r for r in results):
+        total["lines_read"] = sum(r["lines_read"] for r in results)
     rejections = sorted((j for r in results for j in r["rejections"]), key=lambda j: j["line"])
     total["rejections"] = rejections[:KEPT_REJECTIONS]
     total["parts"] = len(results)

@@ -16,6 +16,7 @@ class Summary:
     already_exists: int = 0
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    lines_read: int | None = None  # physical lines of a CSV file read, blank ones included
 
     def count(self, inserted: int, already_exists: int, rejections: list[Rejection]) -> None:
         self.inserted += inserted
@@ -26,8 +27,10 @@ class Summary:
         self.rejections.extend(rejections[: max(room, 0)])
 
     def as_dict(self) -> dict[str, object]:
+        lines = {} if self.lines_read is None else {"lines_read": self.lines_read}
         return {
             "table": self.table,
+            **lines,
             "processed": self.processed,
             "inserted": self.inserted,
             "already_exists": self.already_exists,

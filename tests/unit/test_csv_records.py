@@ -1,15 +1,18 @@
 import io
+import tracemalloc
 
-from core.csv_records import read_records
+from core.csv_records import CsvReader, CsvRecord, PlainLines, read_records
+from domain.rejections import KEPT_RAW, Reason
 
 HEADER = ("id", "department")
 
 
-def records(data: bytes):
+def records(data: bytes, max_record: int = 65536):
     """The records, the same whatever the block size: plain and quoted blocks agree."""
-    got = list(read_records(io.BytesIO(data), HEADER))
+    got = list(read_records(io.BytesIO(data), HEADER, max_record=max_record))
     for size in (1, 2, 3, 7):
-        assert list(read_records(io.BytesIO(data), HEADER, size=size)) == got, size
+        again = read_records(io.BytesIO(data), HEADER, size=size, max_record=max_record)
+        assert list(again) == got, size
     return got
 
 
@@ -56,15 +59,110 @@ def test_empty_file_has_no_records():
     assert records(b"\xef\xbb\xbf") == []
 
 
-def test_a_record_larger_than_a_field_may_be_is_reported_and_reading_goes_on():
+def test_a_line_longer_than_the_record_limit_is_too_long_unread_and_reading_goes_on():
     data = b'1,Sales\n2,"' + b"x" * 200_000 + b'"\n3,Ops\n'
     got = records(data)
-    assert [(r.line, r.error) for r in got] == [
-        (1, None),
-        (2, "field larger than field limit (131072)"),
-        (3, None),
+    assert [(r.line, r.problem, r.error) for r in got] == [
+        (1, None, None),
+        (2, Reason.TOO_LONG, "the record has 200005 bytes, more than the limit of 65536"),
+        (3, None, None),
     ]
+    assert got[1].raw == '2,"' + "x" * (KEPT_RAW - 3) + f"…[cut: {200_005 - KEPT_RAW} more bytes]"
     assert got[2].fields == ["3", "Ops"]
+
+
+def test_a_line_without_end_far_past_the_limit_is_read_in_bounded_memory():
+    size = 50 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        reader = CsvReader(io.BufferedReader(_Repeated(b"a,", size)), HEADER)
+        got = [r for block in reader for r in block]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [(r.line, r.problem) for r in got] == [(1, Reason.TOO_LONG)]
+    assert got[0].raw == "a," * (KEPT_RAW // 2) + f"…[cut: {size - KEPT_RAW} more bytes]"
+    assert got[0].error == f"the record has {size} bytes, more than the limit of 65536"
+    assert reader.lines_read == 1
+    assert peak < 4 * 1024 * 1024
+
+
+def test_an_unclosed_quote_costs_its_line_and_reading_resumes_on_the_next():
+    lines = [b"%d,Dept %d" % (n, n) for n in range(1, 41)]
+    lines[10] = b'11,"Dept 11'
+    data = b"\n".join(lines) + b"\n"
+    got = records(data, max_record=100)
+    assert [(r.line, r.problem) for r in got if r.problem] == [(11, Reason.UNTERMINATED_QUOTE)]
+    assert got[10].error == "a quoted field opened on this line is not closed within 100 bytes"
+    assert got[10].raw == '11,"Dept 11'
+    assert [(r.line, r.fields) for r in got if not r.problem] == [
+        (n, [str(n), f"Dept {n}"]) for n in range(1, 41) if n != 11
+    ]
+
+
+def test_a_quote_left_open_at_the_end_of_the_file_costs_only_its_line():
+    data = b'1,Sales\n2,"Ops\n3,R&D\n4,Legal'
+    got = records(data)
+    assert [(r.line, r.problem, r.fields) for r in got] == [
+        (1, None, ["1", "Sales"]),
+        (2, Reason.UNTERMINATED_QUOTE, []),
+        (3, None, ["3", "R&D"]),
+        (4, None, ["4", "Legal"]),
+    ]
+    assert (
+        got[1].error
+        == "a quoted field opened on this line is not closed before the end of the file"
+    )
+
+
+def test_a_quoted_record_that_closes_past_the_limit_is_too_long_as_one_record():
+    data = b'1,"a\n' + b"b" * 30 + b"\n" + b"c" * 30 + b'"\n2,Ops\n'
+    got = records(data, max_record=40)
+    assert [(r.line, r.problem) for r in got] == [(1, Reason.TOO_LONG), (4, None)]
+    assert got[0].error == "the record has 68 bytes, more than the limit of 40"
+
+
+def test_lines_read_counts_every_physical_line():
+    data = b'id,department\n\n1,Sales\n2,"a\nb"\n\n3,"open\n4,x\n5,' + b"y" * 300 + b"\n6,z"
+    for size in (1, 2, 3, 10_000):
+        reader = CsvReader(io.BytesIO(data), HEADER, size=size, max_record=100)
+        got = [(r.line, r.problem) for block in reader for r in _records(block)]
+        assert reader.lines_read == 10, size
+        assert got == [
+            (3, None),
+            (4, None),
+            (7, Reason.UNTERMINATED_QUOTE),
+            (8, None),
+            (9, Reason.TOO_LONG),
+            (10, None),
+        ], size
+
+
+class _Repeated(io.RawIOBase):
+    """A stream of `unit` repeated to `size` bytes, made as it is read."""
+
+    def __init__(self, unit: bytes, size: int) -> None:
+        self.unit, self.left = unit, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        n = min(len(buffer), self.left)
+        chunk = (self.unit * (n // len(self.unit) + 1))[:n]
+        buffer[:n] = chunk
+        self.left -= n
+        return n
+
+
+def _records(block):
+    if isinstance(block, PlainLines):
+        return [
+            CsvRecord(n, line.split(","), line)
+            for n, line in enumerate(block.lines, block.first_line)
+            if line.strip()
+        ]
+    return block
 
 
 def test_plain_blocks_keep_line_numbers_blank_lines_and_crlf():
