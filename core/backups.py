@@ -12,6 +12,7 @@ from core.errors import Conflict, InvalidBackup, LoadInProgress, NotFound
 from core.ports import BackupStore, TaskStore, UnitOfWork, UnitOfWorkFactory
 from core.tasks import ALL_TABLES
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
+from domain.reports import SUMMARISED, hire_counts
 from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
 from domain.validation_types import Values
@@ -97,8 +98,8 @@ class Backups:
             self._check_no_load_runs([spec.name for spec in specs])
             for spec in reversed(specs):
                 uow.rows.delete_all(spec.name)
-                if spec.name == "hired_employees":
-                    uow.rows.delete_hire_counts()
+                if spec == SUMMARISED:
+                    uow.hire_counts.clear()
             for spec, name in files:
                 checked[spec.name] = self._insert(uow, _Restoring(spec, name))
                 restored.append(Restored(spec.name, name, checked[spec.name].rows))
@@ -197,5 +198,7 @@ class Backups:
                     for position, table in references:
                         restoring.refers[table].add(values[position])
                 uow.rows.insert(spec.name, chunk)
+                if spec == SUMMARISED:
+                    uow.hire_counts.add(hire_counts(chunk))
                 restoring.rows += len(chunk)
         return restoring

@@ -44,7 +44,7 @@ def hire_count_differences(uow_factory: UnitOfWorkFactory) -> list[CountDifferen
         rows = uow.rows.scan("hired_employees")
         while chunk := list(islice(rows, _CHUNK_ROWS)):
             counted.update(hire_counts(chunk))
-        summary = uow.rows.hire_counts()
+        summary = uow.hire_counts.all()
     return [
         CountDifference(*key, counted[key], summary[key])
         for key in sorted(set(counted) | set(summary))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,21 +31,14 @@ class RowRepository(Protocol):
     def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]: ...
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
-        """Insert rows whose ids are not stored; raise ConcurrentWrite if one is.
-
-        Rows of hired_employees add to the hires per department, job, year and quarter
-        that the reports read, in the same transaction.
-        """
+        """Insert rows whose ids are not stored; raise ConcurrentWrite if one is."""
 
     def insert_new(self, table: str, rows: Sequence[Values]) -> set[int]:
         """Insert the rows whose ids are not stored, nor being stored by another writer
-        (waiting for it to end); return the ids this call inserted. Hire counts as insert's.
+        (waiting for it to end); return the ids this call inserted.
 
         Raise ConcurrentWrite only where the database broke a deadlock.
         """
-
-    def hire_counts(self) -> Counter[HireKey]:
-        """The stored hires per department, job, year and quarter that the reports read."""
 
     def scan(self, table: str) -> Iterator[Values]:
         """Every row of table by id, streamed."""
@@ -55,7 +48,21 @@ class RowRepository(Protocol):
 
     def delete_all(self, table: str) -> None: ...
 
-    def delete_hire_counts(self) -> None: ...
+
+class HireCounts(Protocol):
+    """The report summary: hires per department, job, year and quarter.
+
+    Core keeps it equal to the aggregate of the stored employees, in the transaction that
+    changes them; the report queries read it.
+    """
+
+    def add(self, counts: Mapping[HireKey, int]) -> None:
+        """Add to the stored counts; raise ConcurrentWrite where the database broke a deadlock."""
+
+    def clear(self) -> None: ...
+
+    def all(self) -> Counter[HireKey]:
+        """Every stored count (zeros left out)."""
 
 
 class RejectionRepository(Protocol):
@@ -73,6 +80,9 @@ class UnitOfWork(Protocol):
 
     @property
     def rejections(self) -> RejectionRepository: ...
+
+    @property
+    def hire_counts(self) -> HireCounts: ...
 
     def __enter__(self) -> Self: ...
 

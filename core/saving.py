@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from core.errors import ConcurrentWrite
 from core.ports import Origin, UnitOfWork, UnitOfWorkFactory
 from domain.rejections import Reason, Rejection
+from domain.reports import SUMMARISED, hire_counts
 from domain.summary import Summary
 from domain.tables import TableSpec
 from domain.validation import Candidate, unknown_reference
@@ -63,11 +64,12 @@ def _save_once(
             if late:  # stored by another writer meanwhile: compared like the others
                 _, also_same = _compare(uow, spec, late, refused, stored_only=True)
                 same += also_same
-            count = len(inserted)
-        else:
-            if new:
-                uow.rows.insert(spec.name, [c.values for c in new])
-            count = len(new)
+                new = [c for c in new if c.id in inserted]
+        elif new:
+            uow.rows.insert(spec.name, [c.values for c in new])
+        if new and spec == SUMMARISED:
+            uow.hire_counts.add(hire_counts(c.values for c in new))
+        count = len(new)
         if refused:
             uow.rejections.add(refused, origin)
         uow.commit()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from core.errors import ConcurrentWrite
-from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.rows import ADD_TO_STORED_COUNTS, HIRE_COUNT_COLUMNS, SqlRowRepository, hire_rows
-from infra.db.schema import DATA_TABLES, QUARTERS
+from infra.db.rows import SqlRowRepository
+from infra.db.schema import DATA_TABLES
 
 # COPY's binary format: values go as the database stores them, with no text to build or parse.
 # A datetime goes as timestamptz, whose binary form (microseconds since 2000-01-01 UTC) is that
@@ -24,18 +23,6 @@ _BINARY_TYPE: dict[Kind, str] = {
     Kind.TEXT: "text",
     Kind.DATETIME: "timestamptz",
 }
-
-
-_COLUMNS = ", ".join(HIRE_COUNT_COLUMNS)
-_INCREMENTS = "department_id int, job_id int, year int, " + ", ".join(f"{q} int8" for q in QUARTERS)
-# The additions are deleted as they are added, so that a second insert in the same
-# transaction adds only its own; what is left is emptied at commit, in place (a TRUNCATE
-# would give the table new files every time).
-_ADD_INCREMENTS = (
-    "WITH added AS (DELETE FROM hire_count_additions RETURNING *) "
-    f"INSERT INTO hire_counts ({_COLUMNS}) SELECT {_COLUMNS} FROM added "
-    f"ORDER BY year, department_id, job_id {ADD_TO_STORED_COUNTS}"
-)
 
 
 class PostgresRowRepository(SqlRowRepository):
@@ -88,24 +75,6 @@ class PostgresRowRepository(SqlRowRepository):
             with self._driver().cursor() as cursor:
                 cursor.execute(statement, params)
                 return {row[0] for row in cursor.fetchall()}
-        except psycopg.errors.DeadlockDetected as error:
-            raise ConcurrentWrite(str(error)) from error
-
-    def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        """COPY the increments into a temporary table, then add them in one statement."""
-        if not counts:
-            return
-        try:
-            with self._driver().cursor() as cursor:
-                cursor.execute(
-                    "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_additions "
-                    f"({_INCREMENTS}) ON COMMIT DELETE ROWS"
-                )
-                with cursor.copy("COPY hire_count_additions FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.set_types(["int4"] * 3 + ["int8"] * 4)
-                    for row in hire_rows(counts):
-                        copy.write_row(row)
-                cursor.execute(_ADD_INCREMENTS)
         except psycopg.errors.DeadlockDetected as error:
             raise ConcurrentWrite(str(error)) from error
 

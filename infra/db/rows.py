@@ -1,12 +1,11 @@
 """The data tables through SQLAlchemy Core: reads for every database, writes for SQL Server.
 
-SQLite and PostgreSQL store rows and hire counts through subclasses with faster paths.
+SQLite and PostgreSQL store rows through subclasses with faster paths.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -14,11 +13,9 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
-from domain import reports
-from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.schema import DATA_TABLES, QUARTERS, hire_counts
+from infra.db.schema import DATA_TABLES
 from infra.db.values import row_reader
 
 # SQL Server takes at most 2100 parameters in one statement.
@@ -27,45 +24,6 @@ IN_LIST_SIZE = 1000
 INSERT_CHUNK = 1000
 # Rows fetched at a time when a whole table is read (through a server-side cursor where there is one).
 SCAN_BATCH = 5000
-
-
-# A hire count row: department_id, job_id, year, then the hires of Q1 to Q4.
-HireRow = tuple[int, int, int, int, int, int, int]
-HIRE_COUNT_COLUMNS = tuple(c.name for c in hire_counts.columns)
-# What SQLite's and PostgreSQL's INSERT into hire_counts end with: a stored count is added to.
-ADD_TO_STORED_COUNTS = "ON CONFLICT (year, department_id, job_id) DO UPDATE SET " + ", ".join(
-    f"{q} = hire_counts.{q} + excluded.{q}" for q in QUARTERS
-)
-_COLUMN_LIST = ", ".join(HIRE_COUNT_COLUMNS)
-# SQL Server has no ON CONFLICT: MERGE adds to the counts or inserts them.
-SQL_SERVER_MERGE = (
-    "MERGE hire_counts WITH (HOLDLOCK) AS target "
-    f"USING (VALUES ({', '.join('?' for _ in HIRE_COUNT_COLUMNS)})) AS source ({_COLUMN_LIST}) "
-    "ON target.year = source.year AND target.department_id = source.department_id "
-    "AND target.job_id = source.job_id "
-    "WHEN MATCHED THEN UPDATE SET "
-    + ", ".join(f"{q} = target.{q} + source.{q}" for q in QUARTERS)
-    + f" WHEN NOT MATCHED THEN INSERT ({_COLUMN_LIST}) "
-    f"VALUES ({', '.join(f'source.{c}' for c in HIRE_COUNT_COLUMNS)});"
-)
-
-
-def hire_rows(counts: Mapping[HireKey, int]) -> list[HireRow]:
-    """The counts as rows of hire_counts, in primary-key order.
-
-    Loads that add to the same counts at once thus lock them in the same order, and wait
-    for each other rather than deadlock.
-    """
-    rows: dict[tuple[int, int, int], list[int]] = {}
-    for (department, job, year, quarter), hires in counts.items():
-        quarters = rows.setdefault((department, job, year), [0, 0, 0, 0])
-        quarters[quarter - 1] += hires
-    return [
-        (department, job, year, q[0], q[1], q[2], q[3])
-        for (department, job, year), q in sorted(
-            rows.items(), key=lambda item: (item[0][2], item[0][0], item[0][1])
-        )
-    ]
 
 
 def _moments(table: str) -> list[int]:
@@ -108,10 +66,7 @@ class SqlRowRepository:
         return found
 
     def insert(self, table: str, rows: Sequence[Values]) -> None:
-        """Insert rows; rows of hired_employees add to the hire counts in the same transaction."""
         self._write(table, rows)
-        if table == "hired_employees":
-            self._add_hire_counts(reports.hire_counts(rows))
 
     def insert_new(self, table: str, rows: Sequence[Values]) -> set[int]:
         """Insert the rows whose ids no one has stored, in id order; return the ids inserted.
@@ -119,11 +74,7 @@ class SqlRowRepository:
         A row that another transaction stores meanwhile is left out, not an error: the
         database's own conflict handling settles concurrent writers of the same ids.
         """
-        ordered = sorted(rows, key=lambda row: row[0])
-        inserted = self._write_new(table, ordered)
-        if table == "hired_employees":
-            self._add_hire_counts(reports.hire_counts(r for r in ordered if r[0] in inserted))
-        return inserted
+        return self._write_new(table, sorted(rows, key=lambda row: row[0]))
 
     def _write_new(self, table: str, rows: Sequence[Values]) -> set[int]:
         """SQL Server: each row in a savepoint of its own, a duplicate key rolled back alone."""
@@ -138,22 +89,6 @@ class SqlRowRepository:
                 continue
             inserted.add(row[0])
         return inserted
-
-    def hire_counts(self) -> Counter[HireKey]:
-        """The stored hire counts, by department, job, year and quarter (zeros left out)."""
-        counts: Counter[HireKey] = Counter()
-        for department, job, year, *quarters in self.connection.execute(
-            select(
-                hire_counts.c.department_id,
-                hire_counts.c.job_id,
-                hire_counts.c.year,
-                *(hire_counts.c[q] for q in QUARTERS),
-            )
-        ):
-            for quarter, hires in enumerate(quarters, 1):
-                if hires:
-                    counts[(department, job, year, quarter)] = hires
-        return counts
 
     def _write(self, table: str, rows: Sequence[Values]) -> None:
         """A driver-level executemany of tuples: no per-row dictionaries."""
@@ -196,11 +131,3 @@ class SqlRowRepository:
 
     def delete_all(self, table: str) -> None:
         self.connection.execute(delete(DATA_TABLES[table]))
-
-    def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        """SQL Server's MERGE; SQLite and PostgreSQL have repositories of their own."""
-        if counts:
-            self.connection.exec_driver_sql(SQL_SERVER_MERGE, hire_rows(counts))
-
-    def delete_hire_counts(self) -> None:
-        self.connection.execute(delete(hire_counts))

@@ -8,14 +8,13 @@ meanwhile (an executemany takes the GIL back between every two rows).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ConcurrentWrite
-from domain.reports import HireKey
 from domain.validation_types import Values
-from infra.db.rows import ADD_TO_STORED_COUNTS, HIRE_COUNT_COLUMNS, SqlRowRepository, hire_rows
+from infra.db.rows import SqlRowRepository
 from infra.db.schema import DATA_TABLES
 
 
@@ -28,11 +27,8 @@ def from_json(table: str, columns: Sequence[str]) -> str:
     )
 
 
-_ADD_HIRE_COUNTS = f"{from_json('hire_counts', HIRE_COUNT_COLUMNS)} {ADD_TO_STORED_COUNTS}"
-
-
 class SqliteRowRepository(SqlRowRepository):
-    """Same contract as SqlRowRepository; inserts and hire counts go as JSON documents."""
+    """Same contract as SqlRowRepository; inserts go as JSON documents."""
 
     def _write(self, table: str, rows: Sequence[Values]) -> None:
         statement = from_json(table, [c.name for c in DATA_TABLES[table].columns])
@@ -51,7 +47,3 @@ class SqliteRowRepository(SqlRowRepository):
             f"{statement} ON CONFLICT (id) DO NOTHING RETURNING id", (document,)
         )
         return set(result.scalars())
-
-    def _add_hire_counts(self, counts: Mapping[HireKey, int]) -> None:
-        if counts:
-            self.connection.exec_driver_sql(_ADD_HIRE_COUNTS, (json.dumps(hire_rows(counts)),))

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, delete
 
 from core.ports import Origin
 from domain.rejections import Rejection
+from infra.db.hire_counts import PostgresHireCounts, SqlHireCounts, SqliteHireCounts
 from infra.db.postgres_rows import PostgresRowRepository
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import rejections
@@ -79,11 +80,16 @@ _ROW_REPOSITORIES: dict[str, type[SqlRowRepository]] = {
     "postgresql": PostgresRowRepository,
     "sqlite": SqliteRowRepository,
 }
+_HIRE_COUNTS: dict[str, type[SqlHireCounts]] = {
+    "postgresql": PostgresHireCounts,
+    "sqlite": SqliteHireCounts,
+}
 
 
 class SqlUnitOfWork:
     rows: SqlRowRepository
     rejections: SqlRejectionRepository
+    hire_counts: SqlHireCounts
 
     def __init__(
         self,
@@ -97,6 +103,7 @@ class SqlUnitOfWork:
         self.exclusive = exclusive
         self.wait = wait
         self._rows_class = _ROW_REPOSITORIES.get(engine.dialect.name, SqlRowRepository)
+        self._counts_class = _HIRE_COUNTS.get(engine.dialect.name, SqlHireCounts)
 
     def __enter__(self) -> Self:
         """Begin; a writing unit of work first takes the guard against restores, or as one."""
@@ -117,6 +124,7 @@ class SqlUnitOfWork:
             self._held = held.pop_all()
         self.rows = self._rows_class(self.connection)
         self.rejections = SqlRejectionRepository(self.connection)
+        self.hire_counts = self._counts_class(self.connection)
         return self
 
     def __exit__(

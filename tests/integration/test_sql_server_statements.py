@@ -83,7 +83,7 @@ def test_the_bulk_insert_statement_is_t_sql(table):
 
 
 def test_hire_counts_are_merged_on_sql_server():
-    from infra.db.rows import SQL_SERVER_MERGE
+    from infra.db.hire_counts import SQL_SERVER_MERGE
 
     assert SQL_SERVER_MERGE == (
         "MERGE hire_counts WITH (HOLDLOCK) AS target "

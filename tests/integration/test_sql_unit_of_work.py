@@ -95,20 +95,19 @@ def test_rejections_are_stored_listed_and_forgotten_by_task(engine):
     assert read.rejections(RejectionFilter(), 1, 10)[1] == 1
 
 
-def test_each_insert_adds_its_own_rows_to_the_hire_counts(engine):
+def test_each_addition_adds_to_the_stored_hire_counts(engine):
     from sqlalchemy import select
 
     from infra.db.schema import hire_counts
 
-    def hired(i, month):
-        return (i, f"P{i}", datetime(2021, month, 1, tzinfo=UTC), 1, 2)
-
-    with SqlUnitOfWork(engine) as uow:  # two inserts in one transaction
-        uow.rows.insert("hired_employees", [hired(1, 1), hired(2, 4)])
-        uow.rows.insert("hired_employees", [hired(3, 4), hired(4, 12)])
+    with SqlUnitOfWork(engine) as uow:  # two additions in one transaction
+        uow.hire_counts.add({(1, 2, 2021, 1): 1, (1, 2, 2021, 2): 1})
+        uow.hire_counts.add({(1, 2, 2021, 2): 1, (1, 2, 2021, 4): 1})
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
-        uow.rows.insert("hired_employees", [hired(5, 12)])
+        uow.hire_counts.add({(1, 2, 2021, 4): 1})
         uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.hire_counts.all() == {(1, 2, 2021, 1): 1, (1, 2, 2021, 2): 2, (1, 2, 2021, 4): 2}
     with engine.connect() as conn:
         assert [tuple(r) for r in conn.execute(select(hire_counts))] == [(1, 2, 2021, 1, 2, 0, 2)]

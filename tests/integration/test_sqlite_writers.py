@@ -5,8 +5,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
+from core.errors import DatabaseUnavailable
 from infra.db.engine import make_engine
 from infra.db.migrate import upgrade
 from infra.db.sqlite_writers import LOCK_FILE_SUFFIX, WriterQueue, writer_queue
@@ -106,7 +106,7 @@ def test_a_unit_of_work_that_cannot_begin_lets_the_next_writer_in(tmp_path):
     database = tmp_path / "hr.sqlite3"
     database.mkdir()  # a folder where the file should be: no connection opens
     engine = make_engine(f"sqlite:///{database}")
-    with pytest.raises(OperationalError, match="unable to open database file"):
+    with pytest.raises(DatabaseUnavailable):
         SqlUnitOfWork(engine).__enter__()
     inside, leave = _take_turn_in_thread(writer_queue(str(database)))
     assert inside.wait(10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -13,7 +13,7 @@ from typing import IO, Any, Self
 from core.errors import SourceFileNotFound
 from core.ports import Origin, PartRecord, TaskRecord
 from domain.rejections import Rejection
-from domain.reports import HireKey, hire_counts
+from domain.reports import HireKey
 from domain.tables import TABLES
 from domain.validation_types import Values
 
@@ -31,9 +31,8 @@ class FakeDatabase:
 
 
 class FakeRows:
-    def __init__(self, pending: dict[str, dict[int, Values]], counts: Counter[HireKey]) -> None:
+    def __init__(self, pending: dict[str, dict[int, Values]]) -> None:
         self.pending = pending
-        self.counts = counts
 
     def scan(self, table: str) -> Iterator[Values]:
         yield from (self.pending[table][i] for i in sorted(self.pending[table]))
@@ -44,9 +43,6 @@ class FakeRows:
 
     def delete_all(self, table: str) -> None:
         self.pending[table].clear()
-
-    def delete_hire_counts(self) -> None:
-        self.counts.clear()
 
     def ids(self, table: str) -> set[int]:
         return set(self.pending[table])
@@ -59,15 +55,24 @@ class FakeRows:
         self.insert(table, new)
         return {row[0] for row in new}
 
-    def hire_counts(self) -> Counter[HireKey]:
-        return +self.counts
-
     def insert(self, table: str, rows: Sequence[Values]) -> None:
         for row in rows:
             assert row[0] not in self.pending[table], f"id {row[0]} inserted twice"
             self.pending[table][row[0]] = row
-        if table == "hired_employees":
-            self.counts.update(hire_counts(rows))
+
+
+class FakeHireCounts:
+    def __init__(self, counts: Counter[HireKey]) -> None:
+        self.counts = counts
+
+    def add(self, counts: Mapping[HireKey, int]) -> None:
+        self.counts.update(counts)
+
+    def clear(self) -> None:
+        self.counts.clear()
+
+    def all(self) -> Counter[HireKey]:
+        return +self.counts
 
 
 class FakeRejections:
@@ -100,8 +105,9 @@ class FakeUnitOfWork:
         self._tables = {name: dict(rows) for name, rows in self.db.tables.items()}
         self._rejections = list(self.db.rejections)
         self._counts = Counter(self.db.hire_counts)
-        self.rows = FakeRows(self._tables, self._counts)
+        self.rows = FakeRows(self._tables)
         self.rejections = FakeRejections(self._rejections)
+        self.hire_counts = FakeHireCounts(self._counts)
         return self
 
     def __exit__(
