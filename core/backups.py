@@ -14,7 +14,7 @@ from core.tasks import ALL_TABLES
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
 from domain.reports import SUMMARISED, hire_counts
 from domain.seen_ids import SeenIds
-from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TableSpec, table_spec
+from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TABLES, TableSpec, table_spec
 from domain.validation_types import Values
 
 CHUNK_ROWS = 50_000
@@ -160,27 +160,29 @@ class Backups:
             raise InvalidBackup(f"{name}: the rows do not match the checksum in its header")
 
     def _check_references(self, uow: UnitOfWork, checked: dict[str, _Restoring]) -> None:
-        """Refuse a restore after which employees would refer to missing departments or jobs."""
-        employees = checked.get("hired_employees")
-        missing: dict[str, list[int]] = {}
-        for table, column in (("departments", "department_id"), ("jobs", "job_id")):
-            available = checked[table].ids if table in checked else uow.rows.ids(table)
-            if employees is not None:
-                referred = employees.refers[table]
+        """Refuse a restore after which a row would refer to an id its table lacks."""
+        missing: dict[str, set[int]] = {}
+        references = [(s.name, c.name, c.references) for s in TABLES.values() for c in s.columns]
+        for table, column, target in references:
+            if target is None or (table not in checked and target not in checked):
+                continue
+            available = checked[target].ids if target in checked else uow.rows.ids(target)
+            if table in checked:
+                referred = checked[table].refers[target]
             else:
-                referred = uow.rows.referenced("hired_employees", column)
-            absent = sorted(referred - available)
-            if absent:
-                missing[table] = absent
+                referred = uow.rows.referenced(table, column)
+            if absent := referred - available:
+                missing.setdefault(target, set()).update(absent)
         if missing:
+            listed = {table: sorted(ids) for table, ids in missing.items()}
             described = "; ".join(
                 f"{table} {', '.join(map(str, ids[:20]))}{' …' if len(ids) > 20 else ''}"
-                for table, ids in missing.items()
+                for table, ids in listed.items()
             )
             raise Conflict(
-                f"employees would refer to ids the restored tables lack ({described}); "
-                "restore all three tables together, or restore the employees first",
-                {"missing": missing},
+                f"rows would refer to ids the restored tables lack ({described}); "
+                "restore the tables together, or the referring table first",
+                {"missing": listed},
             )
 
     def _insert(self, uow: UnitOfWork, restoring: _Restoring) -> _Restoring:
