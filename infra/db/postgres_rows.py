@@ -12,7 +12,7 @@ from core.errors import ConcurrentWrite
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
 from infra.db.rows import SqlRowRepository
-from infra.db.schema import DATA_TABLES
+from infra.db.schema import data_table
 
 # COPY's binary format: values go as the database stores them, with no text to build or parse.
 # A datetime goes as timestamptz, whose binary form (microseconds since 2000-01-01 UTC) is that
@@ -85,4 +85,4 @@ class PostgresRowRepository(SqlRowRepository):
 
     @staticmethod
     def _columns(table: str) -> sql.Composed:
-        return sql.SQL(", ").join(sql.Identifier(c.name) for c in DATA_TABLES[table].columns)
+        return sql.SQL(", ").join(sql.Identifier(c.name) for c in data_table(table).columns)

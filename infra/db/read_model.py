@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, func, select, text
 
 from core.ports import RejectionFilter
-from infra.db.schema import DATA_TABLES, rejections
+from infra.db.schema import data_table, rejections
 from infra.db.values import from_db
 
 
@@ -16,7 +16,7 @@ class SqlReadModel:
         self.engine = engine
 
     def rows(self, table: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-        t = DATA_TABLES[table]
+        t = data_table(table)
         return self._page(select(t).order_by(t.c.id), page, per_page)
 
     def rejections(

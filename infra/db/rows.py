@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import ConcurrentWrite
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
-from infra.db.schema import DATA_TABLES
+from infra.db.schema import data_table
 from infra.db.values import row_reader
 
 # SQL Server takes at most 2100 parameters in one statement.
@@ -46,14 +46,14 @@ class SqlRowRepository:
         self.connection = connection
 
     def ids(self, table: str) -> set[int]:
-        t = DATA_TABLES[table]
+        t = data_table(table)
         return set(self.connection.scalars(select(t.c.id)))
 
     def existing(self, table: str, ids: Collection[int]) -> dict[int, Values]:
         """The stored rows among ids: one range scan when the ids are dense, else IN lists."""
         if not ids:
             return {}
-        t, read = DATA_TABLES[table], _reader(table)
+        t, read = data_table(table), _reader(table)
         low, high = min(ids), max(ids)
         if high - low < 2 * len(ids):
             wanted = set(ids)
@@ -78,7 +78,7 @@ class SqlRowRepository:
 
     def _write_new(self, table: str, rows: Sequence[Values]) -> set[int]:
         """SQL Server: each row in a savepoint of its own, a duplicate key rolled back alone."""
-        statement = DATA_TABLES[table].insert().compile(dialect=self.connection.dialect)
+        statement = data_table(table).insert().compile(dialect=self.connection.dialect)
         convert = self._converter(table)
         inserted: set[int] = set()
         for row in rows:
@@ -92,7 +92,7 @@ class SqlRowRepository:
 
     def _write(self, table: str, rows: Sequence[Values]) -> None:
         """A driver-level executemany of tuples: no per-row dictionaries."""
-        statement = str(DATA_TABLES[table].insert().compile(dialect=self.connection.dialect))
+        statement = str(data_table(table).insert().compile(dialect=self.connection.dialect))
         convert = self._converter(table)
         try:
             for chunk in batched(rows, INSERT_CHUNK):
@@ -117,7 +117,7 @@ class SqlRowRepository:
         return convert
 
     def scan(self, table: str) -> Iterator[Values]:
-        t = DATA_TABLES[table]
+        t = data_table(table)
         result = self.connection.execution_options(yield_per=SCAN_BATCH).execute(
             select(t).order_by(t.c.id)
         )
@@ -126,8 +126,8 @@ class SqlRowRepository:
             yield read(row)
 
     def referenced(self, table: str, column: str) -> set[int]:
-        t = DATA_TABLES[table]
+        t = data_table(table)
         return set(self.connection.scalars(select(t.c[column]).distinct()))
 
     def delete_all(self, table: str) -> None:
-        self.connection.execute(delete(DATA_TABLES[table]))
+        self.connection.execute(delete(data_table(table)))

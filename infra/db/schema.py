@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -16,6 +19,10 @@ from sqlalchemy import (
     UnicodeText,
 )
 from sqlalchemy.dialects import mssql
+from sqlalchemy.types import TypeEngine
+
+from domain.fields import MAX_TEXT
+from domain.tables import Kind, TableSpec, table_spec
 
 metadata = MetaData()
 
@@ -24,31 +31,37 @@ LongText = UnicodeText().with_variant(mssql.NVARCHAR(), "mssql")
 QUARTERS = ("q1", "q2", "q3", "q4")
 HIRE_COUNTS_FILLFACTOR = 50
 
-# Unicode maps to NVARCHAR on SQL Server, so names in any script survive there too.
-departments = Table(
-    "departments",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("department", Unicode(255), nullable=False),
-)
-
-jobs = Table(
-    "jobs",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("job", Unicode(255), nullable=False),
-)
-
-# No foreign keys: department and job ids are checked against in-memory sets before the
+# The data tables come from their specs in domain/tables.py: an id is the primary key, text is
+# Unicode (NVARCHAR on SQL Server, so names in any script survive there too), a datetime is
+# naive UTC. No foreign keys: references are checked against in-memory sets before the
 # insert, which keeps bulk loads fast (foreign keys slow PostgreSQL's COPY several times).
-hired_employees = Table(
-    "hired_employees",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("name", Unicode(255), nullable=False),
-    Column("datetime", DateTime(), nullable=False),  # UTC
-    Column("department_id", Integer, nullable=False),
-    Column("job_id", Integer, nullable=False),
+_TYPES: dict[Kind, Callable[[], TypeEngine[Any]]] = {
+    Kind.ID: Integer,
+    Kind.REFERENCE: Integer,
+    Kind.TEXT: lambda: Unicode(MAX_TEXT),
+    Kind.DATETIME: DateTime,
+}
+
+
+def _from_spec(spec: TableSpec) -> Table:
+    columns = [
+        Column(c.name, _TYPES[c.kind](), primary_key=c.kind is Kind.ID, autoincrement=False)
+        if c.kind is Kind.ID
+        else Column(c.name, _TYPES[c.kind](), nullable=False)
+        for c in spec.columns
+    ]
+    return Table(spec.name, metadata, *columns)
+
+
+def data_table(name: str) -> Table:
+    """The table of a spec; made from the spec the first time it is asked for."""
+    spec = table_spec(name)
+    table = metadata.tables.get(spec.name)
+    return _from_spec(spec) if table is None else table
+
+
+departments, jobs, hired_employees = (
+    data_table(name) for name in ("departments", "jobs", "hired_employees")
 )
 
 # Hires per department, job and year, a column a quarter (of the UTC hire time), kept in step
@@ -122,5 +135,3 @@ rejections = Table(
     Index("ix_rejections_batch_id", "batch_id"),
     Index("ix_rejections_table_name", "table_name"),
 )
-
-DATA_TABLES: dict[str, Table] = {t.name: t for t in (departments, jobs, hired_employees)}

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from core.errors import ConcurrentWrite
 from domain.validation_types import Values
 from infra.db.rows import SqlRowRepository
-from infra.db.schema import DATA_TABLES
+from infra.db.schema import data_table
 
 
 def from_json(table: str, columns: Sequence[str]) -> str:
@@ -31,7 +31,7 @@ class SqliteRowRepository(SqlRowRepository):
     """Same contract as SqlRowRepository; inserts go as JSON documents."""
 
     def _write(self, table: str, rows: Sequence[Values]) -> None:
-        statement = from_json(table, [c.name for c in DATA_TABLES[table].columns])
+        statement = from_json(table, [c.name for c in data_table(table).columns])
         convert = self._converter(table)
         document = json.dumps([convert(row) for row in rows])
         try:
@@ -40,7 +40,7 @@ class SqliteRowRepository(SqlRowRepository):
             raise ConcurrentWrite(str(error.orig)) from error
 
     def _write_new(self, table: str, rows: Sequence[Values]) -> set[int]:
-        statement = from_json(table, [c.name for c in DATA_TABLES[table].columns])
+        statement = from_json(table, [c.name for c in data_table(table).columns])
         convert = self._converter(table)
         document = json.dumps([convert(row) for row in rows])
         result = self.connection.exec_driver_sql(

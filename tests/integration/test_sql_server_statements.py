@@ -74,11 +74,11 @@ def test_every_statement_of_a_workflow_compiles_to_t_sql(statements, client):
 
 @pytest.mark.parametrize("table", ["departments", "jobs", "hired_employees"])
 def test_the_bulk_insert_statement_is_t_sql(table):
-    from infra.db.schema import DATA_TABLES
+    from infra.db.schema import data_table
 
-    sql = str(DATA_TABLES[table].insert().compile(dialect=mssql_pyodbc.dialect(paramstyle="qmark")))
-    columns = ", ".join(c.name for c in DATA_TABLES[table].columns)
-    marks = ", ".join("?" for _ in DATA_TABLES[table].columns)
+    sql = str(data_table(table).insert().compile(dialect=mssql_pyodbc.dialect(paramstyle="qmark")))
+    columns = ", ".join(c.name for c in data_table(table).columns)
+    marks = ", ".join("?" for _ in data_table(table).columns)
     assert sql == f"INSERT INTO {table} ({columns}) VALUES ({marks})"
 
 
