@@ -20,11 +20,7 @@ from domain.validation_types import Values
 
 class FakeDatabase:
     def __init__(self) -> None:
-        self.tables: dict[str, dict[int, Values]] = {
-            "departments": {},
-            "jobs": {},
-            "hired_employees": {},
-        }
+        self.tables: dict[str, dict[int, Values]] = {name: {} for name in TABLES}
         self.rejections: list[tuple[Rejection, Origin]] = []
         self.hire_counts: Counter[HireKey] = Counter()
         self.commits = 0
