@@ -33,6 +33,7 @@ class Settings:
     load_part_mb: float = 0.0
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     lock_wait_seconds: float = 10.0
+    task_lease_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,18 +75,24 @@ class Settings:
             lock_wait_seconds=_float(
                 "LOCK_WAIT_SECONDS", get("LOCK_WAIT_SECONDS"), defaults.lock_wait_seconds
             ),
+            task_lease_seconds=_float(
+                "TASK_LEASE_SECONDS",
+                get("TASK_LEASE_SECONDS"),
+                defaults.task_lease_seconds,
+                low=0.1,
+            ),
         )
 
 
-def _float(name: str, value: str | None, default: float) -> float:
+def _float(name: str, value: str | None, default: float, low: float = 0) -> float:
     if value is None:
         return default
     try:
         number = float(value)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {value!r}") from None
-    if not 0 <= number <= 1 << 20:
-        raise SettingsError(f"{name} must be between 0 and {1 << 20}, not {number}")
+    if not low <= number <= 1 << 20:
+        raise SettingsError(f"{name} must be between {low:g} and {1 << 20}, not {number}")
     return number
 
 

@@ -53,6 +53,7 @@ def task_json(task: TaskRecord) -> dict[str, Any]:
         "progress": {"rows_read": task.rows_read},
         "result": task.result,
         "error": task.error,
+        "attempts": task.attempts,
         "created_at": task.created_at,
         "started_at": task.started_at,
         "finished_at": task.finished_at,

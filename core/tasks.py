@@ -1,12 +1,23 @@
-"""Load tasks: queued, run by a worker, their progress and result kept in the task store."""
+"""Load tasks: queued, run by a worker, their progress and result kept in the task store.
+
+A task, and each part of a split one, is held under a lease while it is PENDING or STARTED:
+by the process that runs it (renewed by its progress and by a heartbeat), or by the process
+whose memory holds it queued (renewed by that process's upkeep), or by nobody while a broker
+holds it. Any process takes over, with one conditional update, a task whose lease has run
+out, and queues it again; loads are idempotent, so a task run twice stores its rows once.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from core.errors import NotFound, SourceFileNotFound
@@ -25,11 +36,16 @@ from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
 FINISHED = ("SUCCESS", "FAILURE")
+LEASE_SECONDS = 60.0
 log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class _LeaseLost(Exception):
+    """The run no longer holds its task: another process took it over."""
 
 
 @dataclass
@@ -40,6 +56,17 @@ class LoadTasks:
     queue: TaskQueue
     clock: Callable[[], datetime] = field(default=_now)
     part_bytes: int = 0  # split a file larger than this over workers; 0: never
+    lease_seconds: float = LEASE_SECONDS  # how long a lease lasts unless renewed
+    _owner: str = field(default="", init=False, repr=False)
+    _owner_pid: int = field(default=0, init=False, repr=False)
+
+    @property
+    def owner(self) -> str:
+        """This process's name in leases, unique to it (a forked child gets its own)."""
+        if self._owner_pid != os.getpid():
+            self._owner_pid = os.getpid()
+            self._owner = f"{socket.gethostname()[:64]}:{self._owner_pid}:{uuid.uuid4().hex[:8]}"
+        return self._owner
 
     def submit_all(self) -> TaskRecord:
         """Queue a load of every table from its file in the source, in load order."""
@@ -60,43 +87,120 @@ class LoadTasks:
         self.source.save(name, stream)
         return self._submit(spec.name, name)
 
-    def resume_orphans(self) -> list[str]:
-        """Queue again the tasks whose runner has stopped; loads are idempotent."""
-        resumed = []
-        for task in self.store.unfinished():
-            if task.runner is None or task.runner == self.queue.runner:
-                continue
-            if self.queue.gone(task.runner) and self.store.claim(
-                task.id, task.runner, self.queue.runner
-            ):
-                log.warning("resuming load task %s left by %s", task.id, task.runner)
-                self.queue.enqueue(task.id)
-                resumed.append(task.id)
-        return resumed
-
     def get(self, task_id: str) -> TaskRecord:
         task = self.store.get(task_id)
         if task is None:
             raise NotFound(f"no task with id {task_id!r}")
         return task
 
+    def maintain(self) -> list[str]:
+        """Renew the leases of what this process holds queued, and queue again every task
+        and part whose lease has run out; returns those ("id", or "id#part")."""
+        now = self.clock()
+        if not self.queue.durable:
+            self.store.renew_held(self.owner, self._expiry(now))
+        resumed = []
+        for lease in self.store.expired(now):
+            name = lease.task_id if lease.part is None else f"{lease.task_id}#{lease.part}"
+            if self.queue.durable:  # the broker holds it once queued
+                taken = self.store.take_over(lease, None, now, None)
+            else:
+                taken = self.store.take_over(lease, self.owner, now, self._expiry(now))
+            if not taken:  # another process was first
+                continue
+            log.warning("load task %s: the lease of %s ran out; queued again", name, lease.owner)
+            try:
+                self.queue.enqueue(lease.task_id, lease.part)
+            except Exception:
+                log.exception("load task %s could not be queued again", name)
+                # held here with a lease already run out: the next pass tries again
+                self.store.hold(lease.task_id, lease.part, self.owner, now, now)
+                continue
+            resumed.append(name)
+        return resumed
+
+    def keep_leases(self) -> Callable[[], None]:
+        """Do maintain() now and every third of a lease, on a daemon thread; returns the
+        function that stops it."""
+        stop = threading.Event()
+
+        def keep() -> None:
+            while True:
+                try:
+                    self.maintain()
+                except Exception:
+                    log.exception("the leases of load tasks could not be looked after")
+                if stop.wait(self.lease_seconds / 3):
+                    return
+
+        thread = threading.Thread(target=keep, name="load-task-leases", daemon=True)
+        thread.start()
+
+        def halt() -> None:
+            stop.set()
+            thread.join()
+
+        return halt
+
     def run(self, task_id: str, part: int | None = None) -> None:
-        """Run a queued task, or one part of it, to its end; a failure is its error."""
-        task = self.get(task_id)
-        if task.state in FINISHED:  # delivered again after it ended: nothing to do
+        """Run a queued task, or one part of it, to its end; a failure is its error.
+
+        Nothing is done unless this run gets the task's lease: a task already ended, or
+        run by another process, is left alone.
+        """
+        owner = f"{self.owner}/{uuid.uuid4().hex[:8]}"
+        now = self.clock()
+        attempts = self.store.claim(task_id, part, owner, self.owner, now, self._expiry(now))
+        if attempts is None:
+            log.info("load task %s (part %s) is ended or held by another run", task_id, part)
             return
         try:
-            if part is not None:
-                self._load_part(task, part)
-            elif not self._split(task):
-                self.store.started(task_id, self.clock())
-                self.store.finished(task_id, self.clock(), self._load(task))
+            with self._heartbeat(task_id, part, owner) as lost:
+                task = self.get(task_id)
+                if part is not None:
+                    self._load_part(task, part, owner, lost)
+                elif not self._split(task, owner):
+                    result = self._load(task, owner, lost)
+                    if not self.store.finished(task_id, self.clock(), result, owner):
+                        raise _LeaseLost
+        except _LeaseLost:
+            log.warning("load task %s (part %s) was taken over by another process", task_id, part)
         except Exception as error:
             log.exception("load task %s failed", task_id)
-            self.store.failed(task_id, self.clock(), f"{type(error).__name__}: {error}")
+            error_text = f"{type(error).__name__}: {error}"
+            self.store.failed(task_id, self.clock(), error_text, owner, part)
 
-    def _split(self, task: TaskRecord) -> bool:
-        """Queue the parts of a large single-table load; False if it is not split."""
+    def _expiry(self, now: datetime | None = None) -> datetime:
+        return (now or self.clock()) + timedelta(seconds=self.lease_seconds)
+
+    @contextmanager
+    def _heartbeat(self, task_id: str, part: int | None, owner: str) -> Iterator[threading.Event]:
+        """Renew owner's lease every third of a lease while the block runs; the event is set
+        once the lease is found lost."""
+        lost, done = threading.Event(), threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.lease_seconds / 3):
+                try:
+                    if not self.store.renew(task_id, part, owner, self._expiry()):
+                        lost.set()
+                        return
+                except Exception:  # the database may be away for a while: try again
+                    log.warning("load task %s: lease not renewed", task_id, exc_info=True)
+
+        thread = threading.Thread(target=beat, name="load-task-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield lost
+        finally:
+            done.set()
+            thread.join()
+
+    def _split(self, task: TaskRecord, owner: str) -> bool:
+        """Queue the parts of a large single-table load; False if it is not split.
+
+        Once its parts are queued the task's own lease ends: each part holds its own.
+        """
         if self.part_bytes <= 0 or task.table == ALL_TABLES:
             return False
         parts = self.store.parts(task.id)
@@ -111,22 +215,30 @@ class LoadTasks:
                 PartRecord(task.id, n, c.start, c.end, c.first_line) for n, c in enumerate(cuts)
             ]
             self.store.add_parts(parts)
-        self.store.started(task.id, self.clock())
         for part in parts:
-            if part.state != "SUCCESS":
+            if part.state != "SUCCESS" and self._hold(task.id, part.part):
                 self.queue.enqueue(task.id, part.part)
+        self.store.release(task.id, None, owner)
         return True
 
-    def _load_part(self, task: TaskRecord, number: int) -> None:
+    def _hold(self, task_id: str, part: int | None) -> bool:
+        """Hold a task about to be queued in this process's memory; True if it may be."""
+        if self.queue.durable:
+            return True
+        now = self.clock()
+        return self.store.hold(task_id, part, self.owner, now, self._expiry(now))
+
+    def _load_part(self, task: TaskRecord, number: int, owner: str, lost: threading.Event) -> None:
         parts = self.store.parts(task.id)
         part = parts[number]
-        if part.state == "SUCCESS":
-            return
         last_line = parts[number + 1].first_line - 1 if number + 1 < len(parts) else None
         origin = self._fresh_start(task, lines=(part.first_line, last_line))
 
         def progress(rows: int) -> None:
-            self.store.part_progress(task.id, number, rows)
+            if lost.is_set() or not self.store.part_progress(
+                task.id, number, rows, owner, self._expiry()
+            ):
+                raise _LeaseLost
 
         with self.source.open(task.source, part.start, part.end) as stream:
             summary = load_csv(
@@ -137,11 +249,14 @@ class LoadTasks:
                 progress,
                 first_line=part.first_line,
             )
-        done = self.store.finish_part(task.id, number, summary.as_dict())
-        if done is not None:
-            self.store.finished(task.id, self.clock(), merged([p.result or {} for p in done]))
+        done = self.store.finish_part(task.id, number, summary.as_dict(), owner)
+        if done is None:
+            raise _LeaseLost
+        if all(p.state == "SUCCESS" for p in done):
+            result = merged([p.result or {} for p in done])
+            self.store.finished(task.id, self.clock(), result, None)
 
-    def _load(self, task: TaskRecord) -> dict[str, Any]:
+    def _load(self, task: TaskRecord, owner: str, lost: threading.Event) -> dict[str, Any]:
         origin = self._fresh_start(task)
         if task.table == ALL_TABLES:
             pairs = list(zip(LOAD_ORDER, task.source.split(","), strict=True))
@@ -152,7 +267,10 @@ class LoadTasks:
         for table, name in pairs:
 
             def progress(rows: int, before: int = done) -> None:
-                self.store.progress(task.id, before + rows)
+                if lost.is_set() or not self.store.progress(
+                    task.id, before + rows, owner, self._expiry()
+                ):
+                    raise _LeaseLost
 
             with self.source.open(name) as stream:
                 summary = load_csv(self.uow_factory, table_spec(table), stream, origin, progress)
@@ -183,13 +301,16 @@ class LoadTasks:
             )
 
     def _submit(self, table: str, source: str) -> TaskRecord:
+        now = self.clock()
         task = TaskRecord(
             id=str(uuid.uuid4()),
             table=table,
             source=source,
-            created_at=self.clock(),
+            created_at=now,
             runner=self.queue.runner,
         )
+        if not self.queue.durable:  # held by this process while in its memory
+            task.lease_owner, task.lease_expires_at = self.owner, self._expiry(now)
         self.store.create(task)
         self.queue.enqueue(task.id)
         return task

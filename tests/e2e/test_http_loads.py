@@ -133,6 +133,7 @@ def test_task_list_is_newest_first_and_paginated(client):
         "progress",
         "result",
         "error",
+        "attempts",
         "created_at",
         "started_at",
         "finished_at",

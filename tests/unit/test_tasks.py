@@ -1,5 +1,6 @@
 import io
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,14 +23,28 @@ def db():
     return FakeDatabase()
 
 
-def make_tasks(db, files=FILES):
+def make_tasks(db, files=FILES, store=None, queue=None, clock=lambda: NOW, **options):
     return LoadTasks(
         lambda: FakeUnitOfWork(db),
-        FakeTaskStore(),
+        store or FakeTaskStore(),
         FakeSource(files),
-        FakeQueue(),
-        clock=lambda: NOW,
+        queue or FakeQueue(),
+        clock=clock,
+        **options,
     )
+
+
+class Clock:
+    """A clock the test moves on."""
+
+    def __init__(self, now=NOW):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += timedelta(seconds=seconds)
 
 
 def test_a_submitted_load_is_pending_and_queued(db):
@@ -86,10 +101,12 @@ def test_a_task_whose_worker_died_runs_again_and_forgets_the_earlier_rejections(
     db.tables["departments"] = {1: (1, "Sales")}
     db.tables["jobs"] = {1: (1, "Clerk")}
     tasks.run(task.id)
-    tasks.store.tasks[task.id].state = "STARTED"  # as left by a worker killed mid-load
+    left = tasks.store.tasks[task.id]  # as left by a worker killed mid-load
+    left.state, left.lease_owner, left.lease_expires_at = "STARTED", "dead", NOW - timedelta(1)
     tasks.run(task.id)
     assert len(db.rejections) == 1
     assert tasks.get(task.id).result["already_exists"] == 1
+    assert tasks.get(task.id).attempts == 2
 
 
 def test_a_finished_task_delivered_again_is_not_run_again(db):
@@ -126,23 +143,160 @@ def test_rejections_of_other_origins_are_kept_when_a_task_starts_again(db):
     assert db.rejections == [(other, Origin(batch_id="b"))]
 
 
-def test_tasks_of_a_stopped_runner_are_claimed_and_queued_again(db):
+def test_a_submitted_task_is_held_by_its_process_until_a_run_takes_it(db):
     tasks = make_tasks(db)
-    tasks.queue.gone_runners = ("in-process:host:1",)
-    orphan = tasks.submit("departments")
-    alive = tasks.submit("jobs")
-    done = tasks.submit("hired_employees")
-    tasks.store.tasks[orphan.id].runner = "in-process:host:1"
-    tasks.store.tasks[orphan.id].state = "STARTED"
-    tasks.store.tasks[alive.id].runner = "in-process:host:2"
-    tasks.store.tasks[done.id].runner = "in-process:host:1"
-    tasks.store.tasks[done.id].state = "SUCCESS"
-    tasks.queue.queued.clear()
-    assert tasks.resume_orphans() == [orphan.id]
-    assert tasks.queue.queued == [orphan.id]
-    assert tasks.get(orphan.id).runner == "fake:1"
-    assert tasks.get(alive.id).runner == "in-process:host:2"
-    assert tasks.resume_orphans() == []  # claimed once only
+    task = tasks.submit("departments")
+    assert (task.lease_owner, task.lease_expires_at, task.attempts) == (
+        tasks.owner,
+        NOW + timedelta(seconds=60),
+        0,
+    )
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.lease_owner, done.lease_expires_at, done.attempts) == (
+        "SUCCESS",
+        None,
+        None,
+        1,
+    )
+
+
+def test_a_task_queued_on_a_broker_is_held_by_nobody(db):
+    tasks = make_tasks(db, queue=FakeQueue(durable=True))
+    task = tasks.submit("departments")
+    assert (task.lease_owner, task.lease_expires_at) == (None, None)
+    tasks.run(task.id)
+    assert tasks.get(task.id).state == "SUCCESS"
+
+
+def test_tasks_whose_leases_ran_out_are_taken_over_once_and_queued_again(db):
+    clock, store = Clock(), FakeTaskStore()
+    first = make_tasks(db, store=store, clock=clock)
+    second = make_tasks(db, store=store, clock=clock)
+    queued = first.submit("departments")
+    started = first.submit("jobs")
+    done = first.submit("hired_employees")
+    store.tasks[started.id].state = "STARTED"
+    store.tasks[started.id].lease_owner = f"{first.owner}/run"
+    store.tasks[done.id].state = "SUCCESS"
+    clock.advance(59)
+    assert second.maintain() == []  # the leases still hold
+    clock.advance(2)  # the first process stopped: its leases ran out
+    assert sorted(second.maintain()) == sorted([queued.id, started.id])
+    assert second.queue.queued == [queued.id, started.id]
+    assert store.tasks[started.id].lease_owner == second.owner
+    assert store.tasks[started.id].lease_expires_at == clock.now + timedelta(seconds=60)
+    assert first.maintain() == []  # taken over once only
+    assert second.maintain() == []
+    clock.advance(61)
+    assert second.maintain() == []  # renewed by its holder's upkeep
+    second.run(started.id)
+    assert (store.tasks[started.id].state, store.tasks[started.id].attempts) == ("SUCCESS", 1)
+
+
+def test_the_upkeep_of_a_process_renews_what_it_holds_queued(db):
+    clock = Clock()
+    tasks = make_tasks(db, clock=clock)
+    task = tasks.submit("departments")
+    clock.advance(50)
+    assert tasks.maintain() == []
+    assert tasks.get(task.id).lease_expires_at == clock.now + timedelta(seconds=60)
+    clock.advance(50)
+    assert make_tasks(db, store=tasks.store, clock=clock).maintain() == []
+
+
+def test_a_broker_gets_back_a_task_whose_lease_ran_out(db):
+    clock, store = Clock(), FakeTaskStore()
+    worker = make_tasks(db, store=store, clock=clock, queue=FakeQueue(durable=True))
+    task = worker.submit("departments")
+    store.tasks[task.id].state = "STARTED"
+    store.tasks[task.id].lease_owner = "a-worker-that-died/run"
+    store.tasks[task.id].lease_expires_at = clock.now
+    worker.queue.queued.clear()
+    clock.advance(1)
+    assert worker.maintain() == [task.id]
+    assert worker.queue.queued == [task.id]
+    assert (store.tasks[task.id].lease_owner, store.tasks[task.id].lease_expires_at) == (None, None)
+    worker.run(task.id)
+    assert store.tasks[task.id].state == "SUCCESS"
+
+
+def test_a_task_that_cannot_be_queued_again_is_tried_at_the_next_pass(db):
+    clock, store = Clock(), FakeTaskStore()
+    worker = make_tasks(db, store=store, clock=clock, queue=FakeQueue(durable=True))
+    task = worker.submit("departments")
+    store.tasks[task.id].lease_owner, store.tasks[task.id].lease_expires_at = "gone", clock.now
+    clock.advance(1)
+
+    def broker_down(task_id, part=None):
+        raise ConnectionError("no broker")
+
+    worker.queue.enqueue = broker_down
+    assert worker.maintain() == []
+    assert store.tasks[task.id].lease_owner == worker.owner
+    del worker.queue.enqueue
+    clock.advance(1)
+    assert worker.maintain() == [task.id]
+
+
+def test_a_task_held_by_a_live_run_is_not_run_again_until_its_lease_runs_out(db):
+    clock = Clock()
+    tasks = make_tasks(db, clock=clock)
+    task = tasks.submit("departments")
+    running = tasks.store.tasks[task.id]
+    running.state, running.lease_owner, running.attempts = "STARTED", "elsewhere/run", 1
+    running.lease_expires_at = clock.now + timedelta(seconds=10)
+    tasks.run(task.id)  # delivered twice: the other run holds it
+    assert (running.state, running.attempts, db.tables["departments"]) == ("STARTED", 1, {})
+    clock.advance(11)
+    tasks.run(task.id)
+    assert (running.state, running.attempts) == ("SUCCESS", 2)
+    assert db.tables["departments"] == {1: (1, "Sales")}
+
+
+def test_a_run_that_lost_its_lease_stops_and_writes_nothing(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    store = tasks.store
+    record_progress = store.progress
+
+    def taken_over_meanwhile(task_id, rows, owner, expires):
+        store.tasks[task_id].lease_owner = "another/run"
+        return record_progress(task_id, rows, owner, expires)
+
+    store.progress = taken_over_meanwhile
+    tasks.run(task.id)
+    left = tasks.get(task.id)
+    assert (left.state, left.lease_owner, left.result, left.error) == (
+        "STARTED",
+        "another/run",
+        None,
+        None,
+    )
+
+
+def test_a_running_task_renews_its_lease_while_a_chunk_takes_long(db):
+    tasks = make_tasks(db, clock=lambda: datetime.now(UTC), lease_seconds=0.06)
+    task = tasks.submit("departments")
+    renewed = []
+    record_renewal = tasks.store.renew
+
+    def renew(task_id, part, owner, expires):
+        renewed.append(owner)
+        return record_renewal(task_id, part, owner, expires)
+
+    tasks.store.renew = renew
+    slow_open = tasks.source.open
+
+    def open_slowly(name, start=0, end=None):
+        time.sleep(0.2)
+        return slow_open(name, start, end)
+
+    tasks.source.open = open_slowly
+    tasks.run(task.id)
+    assert tasks.get(task.id).state == "SUCCESS"
+    assert len(renewed) >= 2
+    assert {o.rpartition("/")[0] for o in renewed} == {tasks.owner}
 
 
 def test_a_large_file_is_loaded_in_parts_with_the_same_result_as_in_one(db):
