@@ -193,11 +193,12 @@ class TaskStore(Protocol):
         queued_by: str,
         now: datetime,
         expires: datetime,
+        limit: int,
     ) -> int | None:
         """Start a task (or part): STARTED, held by owner, one more attempt, if it is PENDING
-        or STARTED and nobody holds it, queued_by does (it was queued in that process), or
-        its lease ran out before now. The attempts made so far, this one included; None if
-        it is not to be run here (ended, or held by another)."""
+        or STARTED, was started fewer than limit times, and nobody holds it, queued_by does
+        (it was queued in that process), or its lease ran out before now. The attempts made
+        so far, this one included; None if it is not to be run here."""
 
     def renew(self, task_id: str, part: int | None, owner: str, expires: datetime) -> bool:
         """Extend owner's lease of a task (or part) still PENDING or STARTED; False if owner

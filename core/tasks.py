@@ -37,6 +37,7 @@ from domain.tables import LOAD_ORDER, table_spec
 ALL_TABLES = "all"
 FINISHED = ("SUCCESS", "FAILURE")
 LEASE_SECONDS = 60.0
+MAX_ATTEMPTS = 3  # a task (or part) started this many times without ending fails
 log = logging.getLogger(__name__)
 
 
@@ -102,6 +103,10 @@ class LoadTasks:
         resumed = []
         for lease in self.store.expired(now):
             name = lease.task_id if lease.part is None else f"{lease.task_id}#{lease.part}"
+            if lease.attempts >= MAX_ATTEMPTS:
+                if self.store.take_over(lease, self.owner, now, self._expiry(now)):
+                    self._exhausted(lease.task_id, lease.part, self.owner, lease.attempts)
+                continue
             if self.queue.durable:  # the broker holds it once queued
                 taken = self.store.take_over(lease, None, now, None)
             else:
@@ -145,13 +150,16 @@ class LoadTasks:
     def run(self, task_id: str, part: int | None = None) -> None:
         """Run a queued task, or one part of it, to its end; a failure is its error.
 
-        Nothing is done unless this run gets the task's lease: a task already ended, or
-        run by another process, is left alone.
+        Nothing is done unless this run gets the task's lease: a task already ended, run
+        by another process, or started MAX_ATTEMPTS times already (the upkeep fails it once
+        its lease runs out) is left alone.
         """
         owner = f"{self.owner}/{uuid.uuid4().hex[:8]}"
         now = self.clock()
-        attempts = self.store.claim(task_id, part, owner, self.owner, now, self._expiry(now))
-        if attempts is None:
+        claimed = self.store.claim(
+            task_id, part, owner, self.owner, now, self._expiry(now), MAX_ATTEMPTS
+        )
+        if claimed is None:
             log.info("load task %s (part %s) is ended or held by another run", task_id, part)
             return
         try:
@@ -169,6 +177,13 @@ class LoadTasks:
             log.exception("load task %s failed", task_id)
             error_text = f"{type(error).__name__}: {error}"
             self.store.failed(task_id, self.clock(), error_text, owner, part)
+
+    def _exhausted(self, task_id: str, part: int | None, owner: str, attempts: int) -> None:
+        """Fail a task (or part) whose process ended every time it was started."""
+        what = "" if part is None else f"part {part} "
+        error = f"{what}stopped after {attempts} attempts: the process running it ended each time"
+        log.error("load task %s: %s", task_id, error)
+        self.store.failed(task_id, self.clock(), error, owner, part)
 
     def _expiry(self, now: datetime | None = None) -> datetime:
         return (now or self.clock()) + timedelta(seconds=self.lease_seconds)

@@ -91,6 +91,7 @@ class SqlTaskStore:
         queued_by: str,
         now: datetime,
         expires: datetime,
+        limit: int,
     ) -> int | None:
         table, key = _keyed(task_id, part)
         free = or_(
@@ -108,7 +109,9 @@ class SqlTaskStore:
             values.update(started_at=to_db(now), finished_at=None, error=None)
         with self.engine.begin() as conn:
             changed = conn.execute(
-                update(table).where(*key, table.c.state.in_(ACTIVE), free).values(**values)
+                update(table)
+                .where(*key, table.c.state.in_(ACTIVE), table.c.attempts < limit, free)
+                .values(**values)
             )
             if changed.rowcount != 1:
                 return None

@@ -11,7 +11,7 @@ from main import create_app
 from tests.conftest import wait_for_task
 
 
-def leave_started(settings, task_id, expires_at):
+def leave_started(settings, task_id, expires_at, attempts=1):
     """Put a finished task back as a process killed mid-load leaves it: STARTED, held."""
     engine = make_engine(settings.database_url)
     with engine.begin() as conn:
@@ -23,6 +23,7 @@ def leave_started(settings, task_id, expires_at):
                 result=None,
                 lease_owner="another-host:4242:0123abcd/5678ef90",
                 lease_expires_at=expires_at.replace(tzinfo=None),
+                attempts=attempts,
             )
         )
     engine.dispose()
@@ -74,3 +75,23 @@ def test_a_process_resumes_a_task_whose_lease_runs_out_while_it_runs(settings):
         assert (task["state"], task["attempts"]) == ("SUCCESS", 2)
     finally:
         app.extensions["hr_services"].close()
+
+
+def test_a_load_whose_process_ended_at_each_of_three_attempts_fails(settings):
+    first = create_app(settings)
+    client = first.test_client()
+    task_id = client.post("/upload/departments").json["task_id"]
+    wait_for_task(client, task_id)
+    first.extensions["hr_services"].close()
+    leave_started(settings, task_id, datetime.now(UTC) - timedelta(seconds=1), attempts=3)
+
+    second = create_app(Settings(**settings.__dict__))
+    try:
+        task = wait_for_task(second.test_client(), task_id)
+        assert (task["state"], task["attempts"], task["error"]) == (
+            "FAILURE",
+            3,
+            "stopped after 3 attempts: the process running it ended each time",
+        )
+    finally:
+        second.extensions["hr_services"].close()

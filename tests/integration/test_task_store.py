@@ -35,7 +35,7 @@ def test_of_many_runs_claiming_a_task_at_once_exactly_one_gets_it(store):
 
     def claim(n):
         barrier.wait()
-        results.append(store.claim("t1", None, f"run-{n}", "queue", NOW, LATER))
+        results.append(store.claim("t1", None, f"run-{n}", "queue", NOW, LATER, 3))
 
     threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -51,8 +51,8 @@ def test_of_many_runs_claiming_a_task_at_once_exactly_one_gets_it(store):
 
 def test_a_lease_is_renewed_by_its_holder_only_and_taken_over_once_it_ran_out(store):
     new_task(store, owner="queue", expires=LATER)
-    assert store.claim("t1", None, "other", "not-the-queue", NOW, LATER) is None
-    assert store.claim("t1", None, "run", "queue", NOW, LATER) == 1
+    assert store.claim("t1", None, "other", "not-the-queue", NOW, LATER, 3) is None
+    assert store.claim("t1", None, "run", "queue", NOW, LATER, 3) == 1
     assert not store.renew("t1", None, "other", LATER + timedelta(1))
     assert store.renew("t1", None, "run", LATER + timedelta(seconds=1))
     assert store.expired(LATER) == []
@@ -63,7 +63,7 @@ def test_a_lease_is_renewed_by_its_holder_only_and_taken_over_once_it_ran_out(st
     assert not store.take_over(lease, "second-rescuer", after, after)
     assert store.get("t1").lease_owner == "rescuer"
     assert not store.progress("t1", 10, "run", after)  # the first run lost it
-    assert store.claim("t1", None, "run-2", "rescuer", after, after) == 2
+    assert store.claim("t1", None, "run-2", "rescuer", after, after, 3) == 2
 
 
 def test_a_task_handed_to_the_broker_is_held_by_nobody(store):
@@ -73,7 +73,7 @@ def test_a_task_handed_to_the_broker_is_held_by_nobody(store):
     task = store.get("t1")
     assert (task.lease_owner, task.lease_expires_at) == (None, None)
     assert store.expired(LATER + timedelta(days=1)) == []
-    assert store.claim("t1", None, "run", "any", LATER, LATER) == 1
+    assert store.claim("t1", None, "run", "any", LATER, LATER, 3) == 1
 
 
 def test_a_process_renews_everything_it_holds_at_once(store):
@@ -89,13 +89,13 @@ def test_a_process_renews_everything_it_holds_at_once(store):
 
 def test_parts_hold_their_own_leases_and_the_last_one_finishes_the_task(store):
     new_task(store)
-    assert store.claim("t1", None, "split", "queue", NOW, LATER) == 1
+    assert store.claim("t1", None, "split", "queue", NOW, LATER, 3) == 1
     store.add_parts([PartRecord("t1", n, n * 10, n * 10 + 10, n + 1) for n in range(2)])
     store.release("t1", None, "split")
     assert store.get("t1").lease_owner is None
-    assert store.claim("t1", 0, "run-0", "queue", NOW, LATER) == 1
-    assert store.claim("t1", 0, "run-x", "queue", NOW, LATER) is None
-    assert store.claim("t1", 1, "run-1", "queue", NOW, LATER) == 1
+    assert store.claim("t1", 0, "run-0", "queue", NOW, LATER, 3) == 1
+    assert store.claim("t1", 0, "run-x", "queue", NOW, LATER, 3) is None
+    assert store.claim("t1", 1, "run-1", "queue", NOW, LATER, 3) == 1
     assert store.part_progress("t1", 0, 5, "run-0", LATER)
     assert not store.part_progress("t1", 1, 5, "run-0", LATER)
     assert store.get("t1").rows_read == 5
@@ -110,11 +110,11 @@ def test_parts_hold_their_own_leases_and_the_last_one_finishes_the_task(store):
 
 def test_a_failing_part_fails_its_task_and_the_parts_still_running(store):
     new_task(store)
-    store.claim("t1", None, "split", "queue", NOW, LATER)
+    store.claim("t1", None, "split", "queue", NOW, LATER, 3)
     store.add_parts([PartRecord("t1", n, n, n + 1, n + 1) for n in range(3)])
     store.release("t1", None, "split")
     for n in range(3):
-        store.claim("t1", n, f"run-{n}", "queue", NOW, LATER)
+        store.claim("t1", n, f"run-{n}", "queue", NOW, LATER, 3)
     store.finish_part("t1", 0, {"processed": 1}, "run-0")
     assert not store.failed("t1", LATER, "boom", "run-2", 1)  # run-2 does not hold part 1
     assert store.failed("t1", LATER, "boom", "run-1", 1)
@@ -123,3 +123,14 @@ def test_a_failing_part_fails_its_task_and_the_parts_still_running(store):
     assert [p.state for p in store.parts("t1")] == ["SUCCESS", "FAILURE", "FAILURE"]
     assert not store.part_progress("t1", 2, 1, "run-2", LATER)
     assert not store.failed("t1", LATER, "again")
+
+
+def test_a_task_started_as_many_times_as_the_limit_is_not_claimed_again(store):
+    new_task(store)
+    for attempt in (1, 2, 3):
+        later = NOW + timedelta(minutes=attempt * 2)
+        assert store.claim("t1", None, f"run-{attempt}", "q", later, later, 3) == attempt
+    end = NOW + timedelta(hours=1)
+    assert store.claim("t1", None, "run-4", "q", end, end, 3) is None
+    [lease] = store.expired(end)
+    assert (lease.owner, lease.attempts) == ("run-3", 3)

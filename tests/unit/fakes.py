@@ -187,9 +187,12 @@ class FakeTaskStore:
         queued_by: str,
         now: datetime,
         expires: datetime,
+        limit: int,
     ) -> int | None:
         row = self._row(task_id, part)
         if row is None or row.state not in ACTIVE or not _free(row, queued_by, now):
+            return None
+        if row.attempts >= limit:
             return None
         row.state, row.lease_owner, row.lease_expires_at = "STARTED", owner, expires
         row.attempts += 1

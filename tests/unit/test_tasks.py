@@ -352,3 +352,83 @@ def test_a_part_run_again_replaces_only_its_own_rejections(db):
         tasks.run(task.id, part.part)
     assert tasks.get(task.id).result["rejected"] == 300
     assert sorted(r.line for r, _ in db.rejections) == list(range(1, 301))
+
+
+class ProcessEnded(BaseException):
+    """Stands for the end of the process running a load (a kill, a crash)."""
+
+
+def test_a_task_whose_process_ends_each_time_fails_after_three_attempts(db):
+    clock = Clock()
+    tasks = make_tasks(db, clock=clock)
+    task = tasks.submit("departments")
+
+    def process_ends(name, start=0, end=None):
+        raise ProcessEnded
+
+    runner = tasks
+    for attempt in (1, 2, 3):
+        runner.source.open = process_ends
+        with pytest.raises(ProcessEnded):
+            runner.run(task.id)
+        left = tasks.get(task.id)
+        assert (left.state, left.attempts) == ("STARTED", attempt)
+        tasks.run(task.id)  # delivered again while the lease holds: left alone
+        assert tasks.get(task.id).attempts == attempt
+        clock.advance(61)
+        runner = make_tasks(db, store=tasks.store, clock=clock)  # the next process
+        assert runner.maintain() == ([task.id] if attempt < 3 else [])
+    failed = tasks.get(task.id)
+    assert (failed.state, failed.attempts, failed.error, failed.finished_at) == (
+        "FAILURE",
+        3,
+        "stopped after 3 attempts: the process running it ended each time",
+        clock.now,
+    )
+    assert (failed.lease_owner, failed.lease_expires_at) == (None, None)
+
+
+def test_a_task_started_three_times_is_not_run_a_fourth(db):
+    clock = Clock()
+    tasks = make_tasks(db, clock=clock)
+    task = tasks.submit("departments")
+    left = tasks.store.tasks[task.id]
+    left.state, left.attempts, left.lease_owner, left.lease_expires_at = (
+        "STARTED",
+        3,
+        "gone/run",
+        clock.now - timedelta(seconds=1),
+    )
+    tasks.run(task.id)  # a broker delivers it again
+    assert (left.state, left.attempts, db.tables["departments"]) == ("STARTED", 3, {})
+    assert tasks.maintain() == []
+    assert (left.state, left.error) == (
+        "FAILURE",
+        "stopped after 3 attempts: the process running it ended each time",
+    )
+
+
+def test_a_part_whose_process_ends_each_time_fails_its_task(db):
+    clock = Clock()
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, clock=clock, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    assert len(parts) >= 3
+    tasks.run(task.id, 0)
+    record = tasks.store.part_records[(task.id, 1)]
+    record.state, record.attempts, record.lease_owner = "STARTED", 3, "gone/run"
+    record.lease_expires_at = clock.now
+    clock.advance(1)
+    assert tasks.maintain() == []
+    failed = tasks.get(task.id)
+    assert (failed.state, failed.error) == (
+        "FAILURE",
+        "part 1 stopped after 3 attempts: the process running it ended each time",
+    )
+    assert [p.state for p in tasks.store.parts(task.id)] == ["SUCCESS"] + ["FAILURE"] * (
+        len(parts) - 1
+    )
+    tasks.run(task.id, 2)  # a part queued before the task failed is not run
+    assert tasks.store.part_records[(task.id, 2)].attempts == 0
