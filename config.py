@@ -34,6 +34,7 @@ class Settings:
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     lock_wait_seconds: float = 10.0
     task_lease_seconds: float = 60.0
+    load_retry_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +81,9 @@ class Settings:
                 get("TASK_LEASE_SECONDS"),
                 defaults.task_lease_seconds,
                 low=0.1,
+            ),
+            load_retry_seconds=_float(
+                "LOAD_RETRY_SECONDS", get("LOAD_RETRY_SECONDS"), defaults.load_retry_seconds
             ),
         )
 

@@ -63,6 +63,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         queue,
         part_bytes=int(settings.load_part_mb * 1024 * 1024),
         lease_seconds=settings.task_lease_seconds,
+        retry_seconds=settings.load_retry_seconds,
     )
     if celery is None:  # a Celery worker keeps the leases once it is ready
         closers.insert(0, loads.keep_leases())

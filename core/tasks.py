@@ -5,6 +5,10 @@ by the process that runs it (renewed by its progress and by a heartbeat), or by 
 whose memory holds it queued (renewed by that process's upkeep), or by nobody while a broker
 holds it. Any process takes over, with one conditional update, a task whose lease has run
 out, and queues it again; loads are idempotent, so a task run twice stores its rows once.
+
+A run whose database cannot be reached waits for it, backing off, up to retry_seconds of
+one outage, then loads again from the start (rows stored before count as already_exists);
+past that bound the task fails, once its failure can be written.
 """
 
 from __future__ import annotations
@@ -13,14 +17,15 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-from core.errors import NotFound, SourceFileNotFound
+from core.errors import DatabaseUnavailable, NotFound, SourceFileNotFound
 from core.loading import KEPT_REJECTIONS, after_restores, load_csv
 from core.ports import (
     CsvSource,
@@ -32,13 +37,18 @@ from core.ports import (
     UnitOfWorkFactory,
 )
 from core.splitting import split
+from domain.summary import Summary
 from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
 FINISHED = ("SUCCESS", "FAILURE")
 LEASE_SECONDS = 60.0
 MAX_ATTEMPTS = 3  # a task (or part) started this many times without ending fails
+RETRY_SECONDS = 300.0  # how long a run waits for its database to come back
+FIRST_BACKOFF_SECONDS = 0.5  # the first wait for the database; each next one doubles...
+MAX_BACKOFF_SECONDS = 30.0  # ...up to this
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -47,6 +57,52 @@ def _now() -> datetime:
 
 class _LeaseLost(Exception):
     """The run no longer holds its task: another process took it over."""
+
+
+class _Unreachable(Exception):
+    """The database stayed unreachable for longer than a run waits."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the database was unreachable for {seconds:.0f} s")
+        self.seconds = seconds
+
+
+@dataclass
+class _Outage:
+    """Waits for an unreachable database: backing off from FIRST_BACKOFF_SECONDS, doubling
+    up to MAX_BACKOFF_SECONDS, for at most bound seconds since it was first found away."""
+
+    bound: float
+    sleep: Callable[[float], None]
+    monotonic: Callable[[], float]
+    began: float | None = None
+    waits: int = 0
+
+    def patiently(self, action: Callable[[], T]) -> T:
+        """action(), done again after each wait while the database is unreachable."""
+        while True:
+            try:
+                return action()
+            except DatabaseUnavailable:
+                self.wait()
+
+    def wait(self) -> None:
+        """Wait before the next try; raise _Unreachable once the bound has passed."""
+        now = self.monotonic()
+        if self.began is None:
+            self.began, self.waits = now, 0
+        elapsed = now - self.began
+        if elapsed >= self.bound:
+            raise _Unreachable(elapsed)
+        delay = min(FIRST_BACKOFF_SECONDS * 2**self.waits, MAX_BACKOFF_SECONDS)
+        delay = min(delay, self.bound - elapsed)
+        self.waits += 1
+        log.warning("the database is unreachable; trying again in %.1f s", delay)
+        self.sleep(delay)
+
+    def over(self) -> None:
+        """The database answered: the next outage is counted from its own start."""
+        self.began = None
 
 
 @dataclass
@@ -58,6 +114,9 @@ class LoadTasks:
     clock: Callable[[], datetime] = field(default=_now)
     part_bytes: int = 0  # split a file larger than this over workers; 0: never
     lease_seconds: float = LEASE_SECONDS  # how long a lease lasts unless renewed
+    retry_seconds: float = RETRY_SECONDS  # how long a run waits for its database
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    monotonic: Callable[[], float] = field(default=time.monotonic)
     _owner: str = field(default="", init=False, repr=False)
     _owner_pid: int = field(default=0, init=False, repr=False)
 
@@ -155,28 +214,63 @@ class LoadTasks:
         its lease runs out) is left alone.
         """
         owner = f"{self.owner}/{uuid.uuid4().hex[:8]}"
-        now = self.clock()
-        claimed = self.store.claim(
-            task_id, part, owner, self.owner, now, self._expiry(now), MAX_ATTEMPTS
-        )
+        outage = self._outage(self.retry_seconds)
+
+        def claim() -> int | None:
+            now = self.clock()
+            expires = self._expiry(now)
+            return self.store.claim(task_id, part, owner, self.owner, now, expires, MAX_ATTEMPTS)
+
+        try:
+            claimed = outage.patiently(claim)
+        except _Unreachable as error:
+            log.error("load task %s could not be started (%s): queued again", task_id, error)
+            try:
+                self.queue.enqueue(task_id, part)
+            except Exception:  # its lease runs out, and the upkeep queues it
+                log.exception("load task %s could not be queued again", task_id)
+            return
         if claimed is None:
             log.info("load task %s (part %s) is ended or held by another run", task_id, part)
             return
         try:
             with self._heartbeat(task_id, part, owner) as lost:
-                task = self.get(task_id)
+                task = outage.patiently(lambda: self.get(task_id))
                 if part is not None:
-                    self._load_part(task, part, owner, lost)
-                elif not self._split(task, owner):
-                    result = self._load(task, owner, lost)
-                    if not self.store.finished(task_id, self.clock(), result, owner):
-                        raise _LeaseLost
+                    self._load_part(task, part, owner, lost, outage)
+                elif not outage.patiently(lambda: self._split(task, owner)):
+                    result = outage.patiently(lambda: self._load(task, owner, lost, outage))
+                    self._finish(task_id, result, owner, outage)
         except _LeaseLost:
             log.warning("load task %s (part %s) was taken over by another process", task_id, part)
+        except _Unreachable as error:
+            log.error("load task %s failed: %s", task_id, error)
+            self._fail(task_id, str(error), owner, part)
         except Exception as error:
             log.exception("load task %s failed", task_id)
-            error_text = f"{type(error).__name__}: {error}"
-            self.store.failed(task_id, self.clock(), error_text, owner, part)
+            self._fail(task_id, f"{type(error).__name__}: {error}", owner, part)
+
+    def _outage(self, bound: float) -> _Outage:
+        return _Outage(bound, self.sleep, self.monotonic)
+
+    def _finish(
+        self, task_id: str, result: dict[str, Any], owner: str | None, outage: _Outage
+    ) -> None:
+        """Record the task's result, if owner still holds it (None: a split task's)."""
+        if outage.patiently(lambda: self.store.finished(task_id, self.clock(), result, owner)):
+            return
+        # ended meanwhile, or the write went through but its answer was lost on the way
+        if outage.patiently(lambda: self.get(task_id)).state != "SUCCESS":
+            raise _LeaseLost
+
+    def _fail(self, task_id: str, error: str, owner: str, part: int | None) -> None:
+        """Record the failure, waiting for the database as long as a run would, and at least
+        a lease: past that, the task is left to its lease running out."""
+        outage = self._outage(max(self.retry_seconds, self.lease_seconds))
+        try:
+            outage.patiently(lambda: self.store.failed(task_id, self.clock(), error, owner, part))
+        except _Unreachable:
+            log.error("load task %s: its failure could not be recorded: %s", task_id, error)
 
     def _exhausted(self, task_id: str, part: int | None, owner: str, attempts: int) -> None:
         """Fail a task (or part) whose process ended every time it was started."""
@@ -243,35 +337,44 @@ class LoadTasks:
         now = self.clock()
         return self.store.hold(task_id, part, self.owner, now, self._expiry(now))
 
-    def _load_part(self, task: TaskRecord, number: int, owner: str, lost: threading.Event) -> None:
-        parts = self.store.parts(task.id)
+    def _load_part(
+        self, task: TaskRecord, number: int, owner: str, lost: threading.Event, outage: _Outage
+    ) -> None:
+        parts = outage.patiently(lambda: self.store.parts(task.id))
         part = parts[number]
         last_line = parts[number + 1].first_line - 1 if number + 1 < len(parts) else None
-        origin = self._fresh_start(task, lines=(part.first_line, last_line))
 
         def progress(rows: int) -> None:
             if lost.is_set() or not self.store.part_progress(
                 task.id, number, rows, owner, self._expiry()
             ):
                 raise _LeaseLost
+            outage.over()
 
-        with self.source.open(task.source, part.start, part.end) as stream:
-            summary = load_csv(
-                self.uow_factory,
-                table_spec(task.table),
-                stream,
-                origin,
-                progress,
-                first_line=part.first_line,
-            )
-        done = self.store.finish_part(task.id, number, summary.as_dict(), owner)
-        if done is None:
-            raise _LeaseLost
+        def load() -> Summary:
+            origin = self._fresh_start(task, lines=(part.first_line, last_line))
+            with self.source.open(task.source, part.start, part.end) as stream:
+                return load_csv(
+                    self.uow_factory,
+                    table_spec(task.table),
+                    stream,
+                    origin,
+                    progress,
+                    first_line=part.first_line,
+                )
+
+        result = outage.patiently(load).as_dict()
+        done = outage.patiently(lambda: self.store.finish_part(task.id, number, result, owner))
+        if done is None:  # taken over, or the write went through but its answer was lost
+            done = outage.patiently(lambda: self.store.parts(task.id))
+            if done[number].state != "SUCCESS":
+                raise _LeaseLost
         if all(p.state == "SUCCESS" for p in done):
-            result = merged([p.result or {} for p in done])
-            self.store.finished(task.id, self.clock(), result, None)
+            self._finish(task.id, merged([p.result or {} for p in done]), None, outage)
 
-    def _load(self, task: TaskRecord, owner: str, lost: threading.Event) -> dict[str, Any]:
+    def _load(
+        self, task: TaskRecord, owner: str, lost: threading.Event, outage: _Outage
+    ) -> dict[str, Any]:
         origin = self._fresh_start(task)
         if task.table == ALL_TABLES:
             pairs = list(zip(LOAD_ORDER, task.source.split(","), strict=True))
@@ -286,6 +389,7 @@ class LoadTasks:
                     task.id, before + rows, owner, self._expiry()
                 ):
                     raise _LeaseLost
+                outage.over()
 
             with self.source.open(name) as stream:
                 summary = load_csv(self.uow_factory, table_spec(table), stream, origin, progress)

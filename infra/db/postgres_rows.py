@@ -12,6 +12,7 @@ from core.errors import ConcurrentWrite
 from domain.reports import HireKey
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
+from infra.db.engine import lost_connection
 from infra.db.rows import ADD_TO_STORED_COUNTS, HIRE_COUNT_COLUMNS, SqlRowRepository, hire_rows
 from infra.db.schema import DATA_TABLES, QUARTERS
 
@@ -47,8 +48,9 @@ class PostgresRowRepository(SqlRowRepository):
             table=sql.Identifier(table), columns=self._columns(table)
         )
         types = [_BINARY_TYPE[c.kind] for c in table_spec(table).columns]
+        driver = self._driver()
         try:
-            with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
+            with lost_connection(driver), driver.cursor() as cursor, cursor.copy(statement) as copy:
                 copy.set_types(types)
                 write_row = copy.write_row
                 for row in rows:
@@ -84,8 +86,9 @@ class PostgresRowRepository(SqlRowRepository):
         if not rows:
             return set()
         params = [list(values) for values in zip(*rows, strict=True)]
+        driver = self._driver()
         try:
-            with self._driver().cursor() as cursor:
+            with lost_connection(driver), driver.cursor() as cursor:
                 cursor.execute(statement, params)
                 return {row[0] for row in cursor.fetchall()}
         except psycopg.errors.DeadlockDetected as error:
@@ -95,8 +98,9 @@ class PostgresRowRepository(SqlRowRepository):
         """COPY the increments into a temporary table, then add them in one statement."""
         if not counts:
             return
+        driver = self._driver()
         try:
-            with self._driver().cursor() as cursor:
+            with lost_connection(driver), driver.cursor() as cursor:
                 cursor.execute(
                     "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_additions "
                     f"({_INCREMENTS}) ON COMMIT DELETE ROWS"

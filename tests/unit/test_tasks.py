@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.errors import NotFound, SourceFileNotFound
+from core.errors import DatabaseUnavailable, NotFound, SourceFileNotFound
 from core.ports import Origin
 from core.tasks import LoadTasks
 from domain.rejections import Reason, Rejection
@@ -432,3 +432,195 @@ def test_a_part_whose_process_ends_each_time_fails_its_task(db):
     )
     tasks.run(task.id, 2)  # a part queued before the task failed is not run
     assert tasks.store.part_records[(task.id, 2)].attempts == 0
+
+
+class DatabaseOutage:
+    """A fake time in which the database goes away and comes back."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.delays = []
+        self.back_at = None
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.delays.append(seconds)
+        self.now += seconds
+
+    def cut(self, seconds):
+        self.back_at = self.now + seconds
+
+    def check(self):
+        if self.back_at is not None and self.now < self.back_at:
+            raise DatabaseUnavailable()
+
+
+class Unreachable:
+    """A fake port whose every call fails while the database is away."""
+
+    def __init__(self, target, outage):
+        self._target, self._outage = target, outage
+
+    def __getattr__(self, name):
+        found = getattr(self._target, name)
+        if not callable(found):
+            return found
+
+        def call(*args, **kwargs):
+            self._outage.check()
+            return found(*args, **kwargs)
+
+        return call
+
+
+class UnitOfWorkInOutage(FakeUnitOfWork):
+    def __init__(self, db, outage):
+        super().__init__(db)
+        self.outage = outage
+
+    def __enter__(self):
+        self.outage.check()
+        return super().__enter__()
+
+    def commit(self):
+        self.outage.check()
+        super().commit()
+
+
+def tasks_with_outage(db, outage, **options):
+    def uow_factory(snapshot=False, exclusive=False):
+        return UnitOfWorkInOutage(db, outage)
+
+    return LoadTasks(
+        uow_factory,
+        Unreachable(FakeTaskStore(), outage),
+        FakeSource(FILES),
+        FakeQueue(),
+        clock=lambda: NOW,
+        sleep=outage.sleep,
+        monotonic=outage.monotonic,
+        **options,
+    )
+
+
+def cut_after_first_progress(tasks, outage, seconds):
+    store = tasks.store._target
+    record_progress = store.progress
+
+    def progress(*args):
+        done = record_progress(*args)
+        if outage.back_at is None:
+            outage.cut(seconds)
+        return done
+
+    store.progress = progress
+
+
+def test_a_load_whose_database_drops_waits_for_it_and_stores_every_row_once(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage)
+    task = tasks.submit_all()
+    cut_after_first_progress(tasks, outage, 3)
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.attempts, done.error) == ("SUCCESS", 1, None)
+    assert outage.delays == [0.5, 1, 2]  # doubling, until the database came back
+    summary = {
+        table: (r["inserted"], r["already_exists"], r["rejected"])
+        for table, r in done.result["tables"].items()
+    }
+    # loaded again from the start: the department stored before the drop is already there
+    assert summary == {
+        "departments": (0, 1, 0),
+        "jobs": (1, 0, 0),
+        "hired_employees": (1, 0, 1),
+    }
+    assert db.tables["departments"] == {1: (1, "Sales")}
+    assert list(db.tables["hired_employees"]) == [1]
+    assert [r.reason.value for r, _ in db.rejections] == ["unknown_job"]
+
+
+def test_a_load_waits_at_most_the_bound_then_fails_once_the_failure_can_be_written(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage, retry_seconds=7)
+    task = tasks.submit_all()
+    cut_after_first_progress(tasks, outage, 20)
+    tasks.run(task.id)
+    failed = tasks.get(task.id)
+    assert (failed.state, failed.error, failed.lease_owner) == (
+        "FAILURE",
+        "the database was unreachable for 7 s",
+        None,
+    )
+    # 7 s of waits capped to the bound, then waits to write the failure until it is back
+    assert outage.delays == [0.5, 1, 2, 3.5, 0.5, 1, 2, 4, 8]
+    assert db.tables["departments"] == {1: (1, "Sales")}
+    assert db.tables["jobs"] == {}
+
+
+def test_backoff_doubles_up_to_thirty_seconds(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage)
+    task = tasks.submit("departments")
+    outage.cut(200)
+    tasks.run(task.id)  # even its claim waits
+    assert outage.delays == [0.5, 1, 2, 4, 8, 16, 30, 30, 30, 30, 30, 30]  # 211.5 s
+    assert tasks.get(task.id).state == "SUCCESS"
+
+
+def test_a_result_whose_write_fails_is_written_when_the_database_is_back(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage)
+    task = tasks.submit("departments")
+    store = tasks.store._target
+    record_finished = store.finished
+
+    def finished(*args):
+        if outage.back_at is None:
+            outage.cut(1)
+            raise DatabaseUnavailable()
+        return record_finished(*args)
+
+    store.finished = finished
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.result["inserted"], done.result["already_exists"]) == (
+        "SUCCESS",
+        1,
+        0,
+    )
+    assert outage.delays == [0.5, 1]
+
+
+def test_a_part_whose_database_drops_is_loaded_again_and_its_task_ends(db):
+    outage = DatabaseOutage()
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = tasks_with_outage(db, outage, part_bytes=1000)
+    tasks.source.files["jobs.csv"] = data
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    store = tasks.store._target
+    record_progress = store.part_progress
+
+    def part_progress(*args):
+        if outage.back_at is None:  # the first chunk is stored, then the connection drops
+            outage.cut(1)
+            raise DatabaseUnavailable()
+        return record_progress(*args)
+
+    store.part_progress = part_progress
+    for part in parts:
+        tasks.run(task.id, part.part)
+    done = tasks.get(task.id)
+    first_part_rows = parts[1].first_line - 1
+    assert (done.state, done.result["processed"], done.result["already_exists"]) == (
+        "SUCCESS",
+        300,
+        first_part_rows,  # stored before the drop, found there when the part was loaded again
+    )
+    assert done.result["inserted"] == 300 - first_part_rows
+    assert outage.delays == [0.5, 1]
+    assert sorted(db.tables["jobs"]) == list(range(1, 301))
