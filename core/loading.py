@@ -41,14 +41,18 @@ def load_csv(
     on_progress: Callable[[int], None] = lambda rows: None,
     chunk_rows: int = CHUNK_ROWS,
     first_line: int = 1,
+    summary: Summary | None = None,
 ) -> Summary:
     """Check every record of the stream and store it; one transaction a chunk.
 
     A failure part way leaves the chunks before it stored; loading the file again is
-    harmless, since stored rows with the same values count as already_exists.
+    harmless, since stored rows with the same values count as already_exists. The stored
+    rows are counted into summary, if one is given: a caller that stops the load part way
+    (on_progress raising) reads there what was stored.
     """
     checker = RowChecker(spec, after_restores(lambda: known_references(uow_factory, spec)))
-    summary = Summary(spec.name, keep=KEPT_REJECTIONS)
+    if summary is None:
+        summary = Summary(spec.name, keep=KEPT_REJECTIONS)
 
     def store(candidates: list[Candidate], rejections: list[Rejection]) -> None:
         after_restores(lambda: save(uow_factory, spec, candidates, rejections, origin, summary))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -240,6 +240,37 @@ class TaskStore(Protocol):
         """FAILURE with error, if the task is PENDING or STARTED and, if owner is given,
         owner holds it (or that part of it); its unfinished parts fail too. True if this
         call ended it."""
+
+    def cancel(
+        self,
+        task_id: str,
+        at: datetime,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        """CANCELLED, with its unfinished parts, if the task is PENDING or STARTED; True if
+        this call did. A split task's result becomes combine(its parts), in the same
+        transaction. The leases stay, so that the runs stopping record what they stored."""
+
+    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+        """Record what a cancelled task's run had stored and read, if owner ran it; its
+        lease ends."""
+
+    def part_stopped(
+        self,
+        task_id: str,
+        part: int,
+        result: dict[str, Any],
+        owner: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        """Record what the run of a cancelled part had stored, if owner ran it, and make
+        the task's result combine(its parts), its rows read their sum; serialised like
+        finish_part."""
+
+    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+        """PENDING again, attempts and result cleared, held by owner until expires (None:
+        by the broker), if the task ended FAILURE or CANCELLED; its parts that did not
+        succeed are PENDING again too (they keep no lease). True if this call did."""
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None: ...
 

@@ -6,6 +6,10 @@ whose memory holds it queued (renewed by that process's upkeep), or by nobody wh
 holds it. Any process takes over, with one conditional update, a task whose lease has run
 out, and queues it again; loads are idempotent, so a task run twice stores its rows once.
 
+A PENDING or STARTED task can be cancelled: a run stops at its next chunk, keeping what
+it stored, and records that as the task's result. A task that ended FAILURE or CANCELLED can
+be retried: queued again under the same id, it goes on from what is stored.
+
 A run whose database cannot be reached waits for it, backing off, up to retry_seconds of
 one outage, then loads again from the start (rows stored before count as already_exists);
 past that bound the task fails, once its failure can be written.
@@ -25,7 +29,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, TypeVar
 
-from core.errors import DatabaseUnavailable, NotFound, SourceFileNotFound
+from core.errors import (
+    DatabaseUnavailable,
+    InvalidState,
+    NotFound,
+    QueueUnavailable,
+    SourceFileNotFound,
+)
 from core.loading import KEPT_REJECTIONS, after_restores, load_csv
 from core.ports import (
     CsvSource,
@@ -41,7 +51,8 @@ from domain.summary import Summary
 from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
-FINISHED = ("SUCCESS", "FAILURE")
+FINISHED = ("SUCCESS", "FAILURE", "CANCELLED")
+RETRYABLE = ("FAILURE", "CANCELLED")
 LEASE_SECONDS = 60.0
 MAX_ATTEMPTS = 3  # a task (or part) started this many times without ending fails
 RETRY_SECONDS = 300.0  # how long a run waits for its database to come back
@@ -55,8 +66,29 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class _LeaseLost(Exception):
-    """The run no longer holds its task: another process took it over."""
+class _Stopped(Exception):
+    """The run no longer holds its task STARTED: it was cancelled, or taken over."""
+
+
+@dataclass
+class _Stored:
+    """What a run has stored: the summary of each table it loads, the last perhaps part way."""
+
+    summaries: dict[str, Summary] = field(default_factory=dict)
+
+    def start(self, table: str) -> Summary:
+        self.summaries[table] = Summary(table, keep=KEPT_REJECTIONS)
+        return self.summaries[table]
+
+    def processed(self) -> int:
+        return sum(summary.processed for summary in self.summaries.values())
+
+    def result(self, task: TaskRecord) -> dict[str, Any]:
+        """As the task's result: one table's summary, or each table's for a load of all."""
+        results = {table: summary.as_dict() for table, summary in self.summaries.items()}
+        if task.table == ALL_TABLES:
+            return {"tables": results}
+        return results.get(task.table) or Summary(task.table).as_dict()
 
 
 class _Unreachable(Exception):
@@ -153,6 +185,42 @@ class LoadTasks:
             raise NotFound(f"no task with id {task_id!r}")
         return task
 
+    def cancel(self, task_id: str) -> TaskRecord:
+        """Cancel a PENDING or STARTED task. Its run stops at the next chunk and records what
+        it stored as the result; a split task's result adds up its parts' until then."""
+        if not self.store.cancel(task_id, self.clock(), _combined):
+            task = self.get(task_id)
+            raise InvalidState(
+                f"task {task_id} is {task.state}: only a PENDING or STARTED task can be cancelled",
+                {"state": task.state},
+            )
+        log.info("load task %s cancelled", task_id)
+        return self.get(task_id)
+
+    def retry(self, task_id: str) -> TaskRecord:
+        """Queue a task that ended FAILURE or CANCELLED again, under the same id, its attempts
+        counted afresh; loads are idempotent, so it goes on from what is stored."""
+        self.queue.check()
+        now = self.clock()
+        owner, expires = (None, None) if self.queue.durable else (self.owner, self._expiry(now))
+        if not self.store.retry(task_id, owner, expires):
+            task = self.get(task_id)
+            raise InvalidState(
+                f"task {task_id} is {task.state}: only a task that ended FAILURE or "
+                "CANCELLED can be retried",
+                {"state": task.state},
+            )
+        try:
+            self.queue.enqueue(task_id)
+        except Exception as error:
+            log.exception("load task %s could not be queued again", task_id)
+            self.store.failed(
+                task_id, self.clock(), "could not be queued: the task queue is unreachable"
+            )
+            raise QueueUnavailable() from error
+        log.info("load task %s queued again", task_id)
+        return self.get(task_id)
+
     def maintain(self) -> list[str]:
         """Renew the leases of what this process holds queued, and queue again every task
         and part whose lease has run out; returns those ("id", or "id#part")."""
@@ -233,16 +301,17 @@ class LoadTasks:
         if claimed is None:
             log.info("load task %s (part %s) is ended or held by another run", task_id, part)
             return
+        stored = _Stored()
         try:
             with self._heartbeat(task_id, part, owner) as lost:
                 task = outage.patiently(lambda: self.get(task_id))
                 if part is not None:
-                    self._load_part(task, part, owner, lost, outage)
+                    self._load_part(task, part, owner, lost, outage, stored)
                 elif not outage.patiently(lambda: self._split(task, owner)):
-                    result = outage.patiently(lambda: self._load(task, owner, lost, outage))
-                    self._finish(task_id, result, owner, outage)
-        except _LeaseLost:
-            log.warning("load task %s (part %s) was taken over by another process", task_id, part)
+                    outage.patiently(lambda: self._load(task, owner, lost, outage, stored))
+                    self._finish(task_id, stored.result(task), owner, outage)
+        except _Stopped:
+            self._stopped(task_id, part, owner, stored, outage)
         except _Unreachable as error:
             log.error("load task %s failed: %s", task_id, error)
             self._fail(task_id, str(error), owner, part)
@@ -261,7 +330,30 @@ class LoadTasks:
             return
         # ended meanwhile, or the write went through but its answer was lost on the way
         if outage.patiently(lambda: self.get(task_id)).state != "SUCCESS":
-            raise _LeaseLost
+            raise _Stopped
+
+    def _stopped(
+        self, task_id: str, part: int | None, owner: str, stored: _Stored, outage: _Outage
+    ) -> None:
+        """The run no longer holds its task STARTED: if it was cancelled, record what it stored."""
+        try:
+            task = outage.patiently(lambda: self.get(task_id))
+            result = stored.result(task)
+            if part is None:
+                recorded = outage.patiently(
+                    lambda: self.store.stopped(task_id, result, stored.processed(), owner)
+                )
+            else:
+                recorded = outage.patiently(
+                    lambda: self.store.part_stopped(task_id, part, result, owner, _combined)
+                )
+        except _Unreachable as error:
+            log.error("load task %s: what it stored could not be recorded: %s", task_id, error)
+            return
+        if recorded:
+            log.info("load task %s (part %s) stopped, as it was cancelled", task_id, part)
+        else:
+            log.warning("load task %s (part %s) was taken over by another process", task_id, part)
 
     def _fail(self, task_id: str, error: str, owner: str, part: int | None) -> None:
         """Record the failure, waiting for the database as long as a run would, and at least
@@ -338,7 +430,13 @@ class LoadTasks:
         return self.store.hold(task_id, part, self.owner, now, self._expiry(now))
 
     def _load_part(
-        self, task: TaskRecord, number: int, owner: str, lost: threading.Event, outage: _Outage
+        self,
+        task: TaskRecord,
+        number: int,
+        owner: str,
+        lost: threading.Event,
+        outage: _Outage,
+        stored: _Stored,
     ) -> None:
         parts = outage.patiently(lambda: self.store.parts(task.id))
         part = parts[number]
@@ -348,7 +446,7 @@ class LoadTasks:
             if lost.is_set() or not self.store.part_progress(
                 task.id, number, rows, owner, self._expiry()
             ):
-                raise _LeaseLost
+                raise _Stopped
             outage.over()
 
         def load() -> Summary:
@@ -361,6 +459,7 @@ class LoadTasks:
                     origin,
                     progress,
                     first_line=part.first_line,
+                    summary=stored.start(task.table),
                 )
 
         result = outage.patiently(load).as_dict()
@@ -368,37 +467,41 @@ class LoadTasks:
         if done is None:  # taken over, or the write went through but its answer was lost
             done = outage.patiently(lambda: self.store.parts(task.id))
             if done[number].state != "SUCCESS":
-                raise _LeaseLost
+                raise _Stopped
         if all(p.state == "SUCCESS" for p in done):
-            self._finish(task.id, merged([p.result or {} for p in done]), None, outage)
+            self._finish(task.id, _combined(done) or {}, None, outage)
 
     def _load(
-        self, task: TaskRecord, owner: str, lost: threading.Event, outage: _Outage
-    ) -> dict[str, Any]:
+        self,
+        task: TaskRecord,
+        owner: str,
+        lost: threading.Event,
+        outage: _Outage,
+        stored: _Stored,
+    ) -> None:
+        """Load the task's file (each table's, for a load of all), counting into stored."""
         origin = self._fresh_start(task)
+        stored.summaries.clear()
         if task.table == ALL_TABLES:
             pairs = list(zip(LOAD_ORDER, task.source.split(","), strict=True))
         else:
             pairs = [(task.table, task.source)]
         done = 0
-        results: dict[str, Any] = {}
         for table, name in pairs:
 
             def progress(rows: int, before: int = done) -> None:
                 if lost.is_set() or not self.store.progress(
                     task.id, before + rows, owner, self._expiry()
                 ):
-                    raise _LeaseLost
+                    raise _Stopped
                 outage.over()
 
+            summary = stored.start(table)
             with self.source.open(name) as stream:
-                summary = load_csv(self.uow_factory, table_spec(table), stream, origin, progress)
+                load_csv(
+                    self.uow_factory, table_spec(table), stream, origin, progress, summary=summary
+                )
             done += summary.processed
-            results[table] = summary.as_dict()
-        if task.table == ALL_TABLES:
-            return {"tables": results}
-        single: dict[str, Any] = results[task.table]
-        return single
 
     def _fresh_start(self, task: TaskRecord, lines: tuple[int, int | None] | None = None) -> Origin:
         """Forget the rejections an earlier attempt stored (on these lines), as it is run again."""
@@ -433,6 +536,12 @@ class LoadTasks:
         self.store.create(task)
         self.queue.enqueue(task.id)
         return task
+
+
+def _combined(parts: list[PartRecord]) -> dict[str, Any] | None:
+    """The result of a split load from its parts' results so far; None if none has one."""
+    results = [p.result for p in parts if p.result is not None]
+    return merged(results) if results else None
 
 
 def merged(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ which then find the condition false).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -222,6 +222,95 @@ class SqlTaskStore:
             )
         return True
 
+    def cancel(
+        self,
+        task_id: str,
+        at: datetime,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        t, p = load_tasks, load_task_parts
+        with self.engine.begin() as conn:
+            self._lock(conn, task_id)
+            changed = conn.execute(
+                update(t)
+                .where(t.c.id == task_id, t.c.state.in_(ACTIVE))
+                .values(state="CANCELLED", finished_at=to_db(at))
+            )
+            if changed.rowcount != 1:
+                return False
+            conn.execute(
+                update(p)
+                .where(p.c.task_id == task_id, p.c.state.in_(ACTIVE))
+                .values(state="CANCELLED")
+            )
+            self._combine(conn, task_id, combine)
+        return True
+
+    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+        t = load_tasks
+        query = (
+            update(t)
+            .where(t.c.id == task_id, t.c.state == "CANCELLED", t.c.lease_owner == owner)
+            .values(result=json.dumps(result), rows_read=rows_read, **_NO_LEASE)
+        )
+        return self._changed(query)
+
+    def part_stopped(
+        self,
+        task_id: str,
+        part: int,
+        result: dict[str, Any],
+        owner: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        p = load_task_parts
+        with self.engine.begin() as conn:
+            self._lock(conn, task_id)
+            changed = conn.execute(
+                update(p)
+                .where(
+                    p.c.task_id == task_id,
+                    p.c.part == part,
+                    p.c.state == "CANCELLED",
+                    p.c.lease_owner == owner,
+                )
+                .values(result=json.dumps(result), rows_read=result["processed"], **_NO_LEASE)
+            )
+            if changed.rowcount != 1:
+                return False
+            self._combine(conn, task_id, combine)
+        return True
+
+    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+        t, p = load_tasks, load_task_parts
+        total = select(func.sum(p.c.rows_read)).where(p.c.task_id == task_id).scalar_subquery()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(t)
+                .where(t.c.id == task_id, t.c.state.in_(("FAILURE", "CANCELLED")))
+                .values(
+                    state="PENDING",
+                    attempts=0,
+                    result=None,
+                    error=None,
+                    started_at=None,
+                    finished_at=None,
+                    lease_owner=owner,
+                    lease_expires_at=to_db(expires),
+                )
+            )
+            if changed.rowcount != 1:
+                return False
+            conn.execute(
+                update(p)
+                .where(p.c.task_id == task_id, p.c.state != "SUCCESS")
+                .values(state="PENDING", attempts=0, result=None, rows_read=0, **_NO_LEASE)
+            )
+            conn.execute(
+                update(t).where(t.c.id == task_id).values(rows_read=func.coalesce(total, 0))
+            )
+        return True
+
     def add_parts(self, parts: Sequence[PartRecord]) -> None:
         with self.engine.begin() as conn:
             conn.execute(
@@ -270,10 +359,7 @@ class SqlTaskStore:
     ) -> list[PartRecord] | None:
         p = load_task_parts
         with self.engine.begin() as conn:
-            # the task's row is the lock that serialises parts finishing at once
-            conn.execute(
-                select(load_tasks.c.id).where(load_tasks.c.id == task_id).with_for_update()
-            )
+            self._lock(conn, task_id)  # so that parts finishing at once take turns
             changed = conn.execute(
                 update(p)
                 .where(*_held(task_id, part, owner))
@@ -287,6 +373,30 @@ class SqlTaskStore:
             if changed.rowcount != 1:
                 return None
             return self._parts(conn, task_id)
+
+    @staticmethod
+    def _lock(conn: Connection, task_id: str) -> None:
+        """Lock the task's row: changes of its parts' results are serialised on it."""
+        conn.execute(select(load_tasks.c.id).where(load_tasks.c.id == task_id).with_for_update())
+
+    def _combine(
+        self,
+        conn: Connection,
+        task_id: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> None:
+        """Make a split task's result (and rows read) what its parts' add up to."""
+        parts = self._parts(conn, task_id)
+        if parts:
+            result = combine(parts)
+            conn.execute(
+                update(load_tasks)
+                .where(load_tasks.c.id == task_id)
+                .values(
+                    result=None if result is None else json.dumps(result),
+                    rows_read=sum(p.rows_read for p in parts),
+                )
+            )
 
     @staticmethod
     def _parts(conn: Connection, task_id: str) -> list[PartRecord]:

@@ -134,3 +134,80 @@ def test_a_task_started_as_many_times_as_the_limit_is_not_claimed_again(store):
     assert store.claim("t1", None, "run-4", "q", end, end, 3) is None
     [lease] = store.expired(end)
     assert (lease.owner, lease.attempts) == ("run-3", 3)
+
+
+def combined(parts):
+    results = [p.result for p in parts if p.result is not None]
+    return {"processed": sum(r["processed"] for r in results)} if results else None
+
+
+def test_a_cancelled_run_records_what_it_stored_under_its_lease_only(store):
+    new_task(store)
+    store.claim("t1", None, "run", "q", NOW, LATER, 3)
+    assert store.cancel("t1", LATER, combined)
+    assert not store.cancel("t1", LATER, combined)
+    task = store.get("t1")
+    assert (task.state, task.finished_at, task.result, task.lease_owner) == (
+        "CANCELLED",
+        LATER,
+        None,
+        "run",
+    )
+    assert not store.progress("t1", 5, "run", LATER)
+    assert not store.renew("t1", None, "run", LATER)
+    assert store.expired(LATER + timedelta(days=1)) == []
+    assert not store.stopped("t1", {"processed": 5}, 5, "other")
+    assert store.stopped("t1", {"processed": 5}, 5, "run")
+    task = store.get("t1")
+    assert (task.result, task.rows_read, task.lease_owner, task.lease_expires_at) == (
+        {"processed": 5},
+        5,
+        None,
+        None,
+    )
+
+
+def test_a_cancelled_split_task_adds_up_its_parts_results(store):
+    new_task(store)
+    store.claim("t1", None, "split", "q", NOW, LATER, 3)
+    store.add_parts([PartRecord("t1", n, n, n + 1, n + 1) for n in range(3)])
+    store.release("t1", None, "split")
+    for n in range(3):
+        store.claim("t1", n, f"run-{n}", "q", NOW, LATER, 3)
+    store.finish_part("t1", 0, {"processed": 10}, "run-0")
+    assert store.cancel("t1", LATER, combined)
+    assert store.get("t1").result == {"processed": 10}
+    assert [p.state for p in store.parts("t1")] == ["SUCCESS", "CANCELLED", "CANCELLED"]
+    assert not store.part_stopped("t1", 1, {"processed": 4}, "run-2", combined)
+    assert store.part_stopped("t1", 1, {"processed": 4}, "run-1", combined)
+    assert (store.get("t1").result, store.get("t1").rows_read) == ({"processed": 14}, 14)
+    assert store.get("t1").state == "CANCELLED"
+
+
+def test_a_retried_task_is_pending_again_with_its_unfinished_parts(store):
+    new_task(store)
+    store.claim("t1", None, "split", "q", NOW, LATER, 3)
+    store.add_parts([PartRecord("t1", n, n, n + 1, n + 1) for n in range(2)])
+    store.release("t1", None, "split")
+    store.claim("t1", 0, "run-0", "q", NOW, LATER, 3)
+    store.claim("t1", 1, "run-1", "q", NOW, LATER, 3)
+    store.finish_part("t1", 0, {"processed": 10}, "run-0")
+    store.part_progress("t1", 1, 3, "run-1", LATER)
+    assert not store.retry("t1", "proc", LATER)  # still running
+    store.failed("t1", LATER, "boom")
+    assert store.retry("t1", "proc", LATER)
+    assert not store.retry("t1", "proc", LATER)
+    task = store.get("t1")
+    assert (task.state, task.attempts, task.error, task.result, task.finished_at) == (
+        "PENDING",
+        0,
+        None,
+        None,
+        None,
+    )
+    assert (task.lease_owner, task.lease_expires_at, task.rows_read) == ("proc", LATER, 10)
+    parts = store.parts("t1")
+    assert [(p.state, p.attempts, p.rows_read, p.lease_owner) for p in parts] == [
+        ("SUCCESS", 1, 10, None),
+        ("PENDING", 0, 0, None),
+    ]

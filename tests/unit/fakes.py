@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -289,6 +289,68 @@ class FakeTaskStore:
             if record.state in ACTIVE:
                 record.state = "FAILURE"
                 record.lease_owner = record.lease_expires_at = None
+        return True
+
+    def cancel(
+        self,
+        task_id: str,
+        at: datetime,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        task = self.tasks.get(task_id)
+        if task is None or task.state not in ACTIVE:
+            return False
+        task.state, task.finished_at = "CANCELLED", at
+        for record in self.parts(task_id):
+            if record.state in ACTIVE:
+                record.state = "CANCELLED"
+        if self.parts(task_id):
+            task.result = combine(self.parts(task_id))
+            task.rows_read = sum(p.rows_read for p in self.parts(task_id))
+        return True
+
+    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+        task = self.tasks[task_id]
+        if task.state != "CANCELLED" or task.lease_owner != owner:
+            return False
+        task.result, task.rows_read = result, rows_read
+        task.lease_owner = task.lease_expires_at = None
+        return True
+
+    def part_stopped(
+        self,
+        task_id: str,
+        part: int,
+        result: dict[str, Any],
+        owner: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        record = self.part_records[(task_id, part)]
+        if record.state != "CANCELLED" or record.lease_owner != owner:
+            return False
+        record.result, record.rows_read = result, result["processed"]
+        record.lease_owner = record.lease_expires_at = None
+        self.tasks[task_id].result = combine(self.parts(task_id))
+        self.tasks[task_id].rows_read = sum(p.rows_read for p in self.parts(task_id))
+        return True
+
+    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+        task = self.tasks.get(task_id)
+        if task is None or task.state not in ("FAILURE", "CANCELLED"):
+            return False
+        task.state, task.attempts, task.result, task.error = "PENDING", 0, None, None
+        task.started_at = task.finished_at = None
+        task.lease_owner, task.lease_expires_at = owner, expires
+        for record in self.parts(task_id):
+            if record.state != "SUCCESS":
+                record.state, record.attempts, record.result, record.rows_read = (
+                    "PENDING",
+                    0,
+                    None,
+                    0,
+                )
+                record.lease_owner = record.lease_expires_at = None
+        task.rows_read = sum(p.rows_read for p in self.parts(task_id))
         return True
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None:

@@ -4,7 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.errors import DatabaseUnavailable, NotFound, SourceFileNotFound
+from core.errors import (
+    DatabaseUnavailable,
+    InvalidState,
+    NotFound,
+    QueueUnavailable,
+    SourceFileNotFound,
+)
 from core.ports import Origin
 from core.tasks import LoadTasks
 from domain.rejections import Reason, Rejection
@@ -623,4 +629,180 @@ def test_a_part_whose_database_drops_is_loaded_again_and_its_task_ends(db):
     )
     assert done.result["inserted"] == 300 - first_part_rows
     assert outage.delays == [0.5, 1]
+    assert sorted(db.tables["jobs"]) == list(range(1, 301))
+
+
+def test_a_pending_task_cancelled_is_never_run(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    cancelled = tasks.cancel(task.id)
+    assert (cancelled.state, cancelled.finished_at, cancelled.result) == ("CANCELLED", NOW, None)
+    tasks.run(task.id)
+    assert (tasks.get(task.id).state, tasks.get(task.id).attempts) == ("CANCELLED", 0)
+    assert db.tables["departments"] == {}
+
+
+def test_a_running_load_cancelled_stops_at_its_next_chunk_and_says_what_it_stored(db):
+    tasks = make_tasks(db)
+    task = tasks.submit_all()
+    record_progress = tasks.store.progress
+
+    def cancelled_meanwhile(task_id, rows, owner, expires):
+        if rows == 1:  # the departments are stored: cancelled before the jobs are
+            tasks.cancel(task_id)
+        return record_progress(task_id, rows, owner, expires)
+
+    tasks.store.progress = cancelled_meanwhile
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.finished_at, done.lease_owner, done.error) == (
+        "CANCELLED",
+        NOW,
+        None,
+        None,
+    )
+    assert done.result == {
+        "tables": {
+            "departments": {
+                "table": "departments",
+                "processed": 1,
+                "inserted": 1,
+                "already_exists": 0,
+                "rejected": 0,
+                "rejections": [],
+            }
+        }
+    }
+    assert (db.tables["departments"], db.tables["jobs"]) == ({1: (1, "Sales")}, {})
+    assert done.rows_read == 1
+
+
+def test_a_task_cancelled_as_it_finishes_keeps_its_whole_result(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    record_finished = tasks.store.finished
+
+    def cancelled_first(task_id, at, result, owner):
+        tasks.cancel(task_id)
+        return record_finished(task_id, at, result, owner)
+
+    tasks.store.finished = cancelled_first
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.result["inserted"]) == ("CANCELLED", 1)
+
+
+def test_only_a_pending_or_started_task_can_be_cancelled(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    tasks.run(task.id)
+    with pytest.raises(InvalidState) as caught:
+        tasks.cancel(task.id)
+    assert (caught.value.code, caught.value.details) == ("invalid_state", {"state": "SUCCESS"})
+    assert caught.value.message == (
+        f"task {task.id} is SUCCESS: only a PENDING or STARTED task can be cancelled"
+    )
+    with pytest.raises(NotFound):
+        tasks.cancel("nope")
+
+
+def test_a_failed_task_retried_is_queued_again_under_its_id_and_goes_on(db):
+    tasks = make_tasks(db)
+    task = tasks.submit_all()
+    del tasks.source.files["jobs.csv"]
+    tasks.run(task.id)
+    assert tasks.get(task.id).state == "FAILURE"
+    tasks.source.files["jobs.csv"] = FILES["jobs.csv"]
+    tasks.queue.queued.clear()
+    again = tasks.retry(task.id)
+    assert (again.id, again.state, again.attempts, again.error, again.finished_at) == (
+        task.id,
+        "PENDING",
+        0,
+        None,
+        None,
+    )
+    assert (again.lease_owner, again.lease_expires_at) == (tasks.owner, NOW + timedelta(seconds=60))
+    assert tasks.queue.queued == [task.id]
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.attempts) == ("SUCCESS", 1)
+    departments = done.result["tables"]["departments"]
+    assert (departments["inserted"], departments["already_exists"]) == (0, 1)
+
+
+def test_only_a_failed_or_cancelled_task_can_be_retried(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("departments")
+    with pytest.raises(InvalidState) as caught:
+        tasks.retry(task.id)
+    assert caught.value.details == {"state": "PENDING"}
+    assert caught.value.message == (
+        f"task {task.id} is PENDING: only a task that ended FAILURE or CANCELLED can be retried"
+    )
+    tasks.run(task.id)
+    with pytest.raises(InvalidState):
+        tasks.retry(task.id)
+    with pytest.raises(NotFound):
+        tasks.retry("nope")
+    assert tasks.queue.queued == [task.id]
+
+
+def test_a_retry_that_cannot_be_queued_leaves_the_task_failed(db):
+    tasks = make_tasks(db, queue=FakeQueue(durable=True))
+    task = tasks.submit("departments")
+    tasks.cancel(task.id)
+
+    def broker_down(task_id, part=None):
+        raise ConnectionError("no broker")
+
+    tasks.queue.enqueue = broker_down
+    with pytest.raises(QueueUnavailable):
+        tasks.retry(task.id)
+    failed = tasks.get(task.id)
+    assert (failed.state, failed.error) == (
+        "FAILURE",
+        "could not be queued: the task queue is unreachable",
+    )
+
+
+def test_a_split_load_cancelled_keeps_its_parts_results_and_a_retry_loads_the_rest(db):
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    tasks.run(task.id, 0)
+    record_progress = tasks.store.part_progress
+
+    def cancelled_meanwhile(task_id, part, rows, owner, expires):
+        tasks.cancel(task_id)
+        return record_progress(task_id, part, rows, owner, expires)
+
+    tasks.store.part_progress = cancelled_meanwhile
+    tasks.run(task.id, 1)  # stops after its chunk, as the task was cancelled during it
+    tasks.store.part_progress = record_progress
+    for part in parts[2:]:
+        tasks.run(task.id, part.part)  # cancelled before they started: not run
+    cancelled = tasks.get(task.id)
+    stored = parts[2].first_line - 1  # the lines of parts 0 and 1
+    assert cancelled.state == "CANCELLED"
+    assert (cancelled.result["processed"], cancelled.result["inserted"]) == (stored, stored)
+    assert cancelled.rows_read == stored
+    assert [p.state for p in tasks.store.parts(task.id)] == ["SUCCESS"] + ["CANCELLED"] * (
+        len(parts) - 1
+    )
+    assert sorted(db.tables["jobs"]) == list(range(1, stored + 1))
+
+    tasks.queue.queued.clear()
+    tasks.retry(task.id)
+    tasks.run(task.id)
+    assert tasks.queue.queued == [task.id] + [f"{task.id}#{p.part}" for p in parts[1:]]
+    for part in parts[1:]:
+        tasks.run(task.id, part.part)
+    done = tasks.get(task.id)
+    assert done.state == "SUCCESS"
+    first = parts[1].first_line - 1
+    assert (done.result["processed"], done.result["inserted"]) == (300, 300 - (stored - first))
+    assert done.result["already_exists"] == stored - first  # part 1's rows, stored before
     assert sorted(db.tables["jobs"]) == list(range(1, 301))
