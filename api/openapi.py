@@ -99,6 +99,7 @@ def build_spec(version: str) -> dict[str, Any]:
                 accepted,
                 401,
                 404,
+                503,
                 **write,
             )
         },
@@ -110,6 +111,7 @@ def build_spec(version: str) -> dict[str, Any]:
                 401,
                 404,
                 413,
+                503,
                 parameters=[_TABLE],
                 requestBody={
                     "required": False,

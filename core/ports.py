@@ -111,6 +111,9 @@ class CsvSource(Protocol):
 
     def save(self, name: str, stream: IO[bytes]) -> None: ...
 
+    def delete(self, name: str) -> None:
+        """Remove a file, if it is there."""
+
     def check(self) -> None:
         """Raise SourceUnavailable if the source cannot be reached."""
 
@@ -171,6 +174,9 @@ class TaskStore(Protocol):
     that of processes trying at once exactly one gets it."""
 
     def create(self, task: TaskRecord) -> None: ...
+
+    def delete(self, task_id: str) -> None:
+        """Remove a task that could not be queued, with its parts."""
 
     def get(self, task_id: str) -> TaskRecord | None: ...
 
@@ -296,10 +302,11 @@ class TaskQueue(Protocol):
     runner: str  # the kind of queue, recorded with each task
     durable: bool  # True: queued tasks outlive this process (a broker keeps them)
 
-    def enqueue(self, task_id: str, part: int | None = None) -> None: ...
+    def enqueue(self, task_id: str, part: int | None = None) -> None:
+        """Queue a run of the task (or part); raise QueueUnavailable if it cannot be."""
 
     def check(self) -> None:
-        """Raise if the queue cannot take tasks."""
+        """Raise QueueUnavailable if the queue cannot take tasks."""
 
 
 @dataclass(frozen=True)

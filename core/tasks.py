@@ -164,20 +164,31 @@ class LoadTasks:
         """Queue a load of every table from its file in the source, in load order."""
         names = [table_spec(t).csv_name for t in LOAD_ORDER]
         self._require(names)
+        self.queue.check()
         return self._submit(ALL_TABLES, ",".join(names))
 
     def submit(self, table: str, source_name: str | None = None) -> TaskRecord:
         """Queue a load of one table from source_name, by default the table's own file."""
         name = source_name or table_spec(table).csv_name
         self._require([name])
+        self.queue.check()
         return self._submit(table, name)
 
     def upload(self, table: str, stream: IO[bytes]) -> TaskRecord:
-        """Store an uploaded file in the source under a new name, then queue its load."""
+        """Store an uploaded file in the source under a new name, then queue its load.
+
+        Nothing is stored if the queue cannot be reached; a file whose load could not be
+        queued is deleted again.
+        """
         spec = table_spec(table)
+        self.queue.check()
         name = f"uploads/{spec.name}-{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.csv"
         self.source.save(name, stream)
-        return self._submit(spec.name, name)
+        try:
+            return self._submit(spec.name, name)
+        except Exception:
+            self.source.delete(name)
+            raise
 
     def get(self, task_id: str) -> TaskRecord:
         task = self.store.get(task_id)
@@ -534,7 +545,12 @@ class LoadTasks:
         if not self.queue.durable:  # held by this process while in its memory
             task.lease_owner, task.lease_expires_at = self.owner, self._expiry(now)
         self.store.create(task)
-        self.queue.enqueue(task.id)
+        try:
+            self.queue.enqueue(task.id)
+        except Exception:  # the broker went away since it was checked: no task is left
+            log.exception("load task %s could not be queued", task.id)
+            self.store.delete(task.id)
+            raise
         return task
 
 

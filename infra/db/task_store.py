@@ -13,7 +13,18 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 
 from core.ports import ACTIVE, Lease, PartRecord, TaskRecord
@@ -44,6 +55,11 @@ class SqlTaskStore:
                     attempts=task.attempts,
                 )
             )
+
+    def delete(self, task_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(load_task_parts).where(load_task_parts.c.task_id == task_id))
+            conn.execute(delete(load_tasks).where(load_tasks.c.id == task_id))
 
     def get(self, task_id: str) -> TaskRecord | None:
         with self._reading() as conn:

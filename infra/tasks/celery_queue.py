@@ -8,14 +8,19 @@ of a lease after, queues again the tasks whose leases have run out.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, Task
 from celery.signals import worker_ready, worker_shutdown
 from flask import Flask
+from kombu.exceptions import KombuError
+
+from core.errors import QueueUnavailable
 
 LOAD_TASK = "hr.load"
+log = logging.getLogger(__name__)
 QUEUE = "hr-loads"
 
 
@@ -84,8 +89,20 @@ class CeleryTaskQueue:
         self.celery = celery
 
     def enqueue(self, task_id: str, part: int | None = None) -> None:
-        self.celery.send_task(LOAD_TASK, args=[task_id, part], queue=QUEUE)
+        try:
+            self.celery.send_task(LOAD_TASK, args=[task_id, part], queue=QUEUE)
+        except (KombuError, OSError) as error:
+            raise _unreachable(error) from error
 
     def check(self) -> None:
-        with self.celery.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=3)
+        try:
+            with self.celery.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=3)
+        except (KombuError, OSError) as error:
+            raise _unreachable(error) from error
+
+
+def _unreachable(error: Exception) -> QueueUnavailable:
+    """The broker's own message (its address) goes to the log only."""
+    log.warning("task queue unreachable: %s", error)
+    return QueueUnavailable()

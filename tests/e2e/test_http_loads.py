@@ -1,7 +1,13 @@
 import io
 import json
+import socket
 import time
 
+import pytest
+
+from config import Settings
+from core.errors import QueueUnavailable
+from main import create_app
 from tests.conftest import SAMPLE_DIR, load, wait_for_task
 
 EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text())
@@ -258,3 +264,38 @@ def test_a_running_load_cancelled_keeps_what_it_stored_and_a_retry_finishes_it(c
     assert result["inserted"] == EMPLOYEES - EMPLOYEES // 100 - stopped["inserted"]
     assert client.get("/hired-employees").json["total"] == EMPLOYEES - EMPLOYEES // 100
     assert client.get(f"/rejections?task_id={task_id}").json["total"] == EMPLOYEES // 100
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_load_submitted_while_the_broker_is_down_is_a_503_and_leaves_nothing(
+    settings, source_dir
+):
+    broker = f"redis://127.0.0.1:{closed_port()}/0"
+    app = create_app(Settings(**{**settings.__dict__, "celery_broker_url": broker}))
+    try:
+        client = app.test_client()
+        upload = {"file": (io.BytesIO(b"501,Welder\n"), "mine.csv")}
+        for response in (
+            client.post("/upload-files"),
+            client.post("/upload/jobs"),
+            client.post("/upload/jobs", data=upload, content_type="multipart/form-data"),
+        ):
+            assert response.status_code == 503
+            assert response.json["error"] == {
+                "code": "service_unavailable",
+                "message": "the task queue is unreachable",
+                "details": None,
+            }
+            assert response.headers["Retry-After"] == "5"
+        assert client.get("/task-list").json["total"] == 0
+        assert not (source_dir / "uploads").exists()
+        with pytest.raises(QueueUnavailable):  # should it go away between check and queueing
+            app.extensions["hr_services"].queue.enqueue("a-task")
+    finally:
+        app.extensions["hr_services"].close()

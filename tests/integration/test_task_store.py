@@ -211,3 +211,14 @@ def test_a_retried_task_is_pending_again_with_its_unfinished_parts(store):
         ("SUCCESS", 1, 10, None),
         ("PENDING", 0, 0, None),
     ]
+
+
+def test_a_task_deleted_goes_with_its_parts(store):
+    new_task(store, "t1")
+    new_task(store, "t2")
+    store.add_parts([PartRecord("t1", 0, 0, None, 1), PartRecord("t2", 0, 0, None, 1)])
+    store.delete("t1")
+    assert store.get("t1") is None
+    assert store.parts("t1") == []
+    assert store.get("t2") is not None
+    assert len(store.parts("t2")) == 1

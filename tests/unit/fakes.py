@@ -10,7 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import IO, Any, Self
 
-from core.errors import SourceFileNotFound
+from core.errors import QueueUnavailable, SourceFileNotFound
 from core.ports import ACTIVE, Lease, Origin, PartRecord, TaskRecord
 from domain.rejections import Rejection
 from domain.reports import HireKey, hire_counts
@@ -138,6 +138,9 @@ class FakeSource:
     def save(self, name: str, stream: IO[bytes]) -> None:
         self.files[name] = stream.read()
 
+    def delete(self, name: str) -> None:
+        self.files.pop(name, None)
+
     def check(self) -> None:
         pass
 
@@ -152,6 +155,11 @@ class FakeTaskStore:
 
     def create(self, task: TaskRecord) -> None:
         self.tasks[task.id] = task
+
+    def delete(self, task_id: str) -> None:
+        self.tasks.pop(task_id, None)
+        for key in [k for k in self.part_records if k[0] == task_id]:
+            del self.part_records[key]
 
     def get(self, task_id: str) -> TaskRecord | None:
         return self.tasks.get(task_id)
@@ -399,9 +407,14 @@ class FakeQueue:
     def __init__(self, durable: bool = False) -> None:
         self.queued: list[str] = []
         self.durable = durable
+        self.reachable = True  # False: check() fails
+        self.accepting = True  # False: enqueue() fails (the broker went away after a check)
 
     def enqueue(self, task_id: str, part: int | None = None) -> None:
+        if not (self.reachable and self.accepting):
+            raise QueueUnavailable()
         self.queued.append(task_id if part is None else f"{task_id}#{part}")
 
     def check(self) -> None:
-        pass
+        if not self.reachable:
+            raise QueueUnavailable()

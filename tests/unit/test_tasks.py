@@ -806,3 +806,29 @@ def test_a_split_load_cancelled_keeps_its_parts_results_and_a_retry_loads_the_re
     assert (done.result["processed"], done.result["inserted"]) == (300, 300 - (stored - first))
     assert done.result["already_exists"] == stored - first  # part 1's rows, stored before
     assert sorted(db.tables["jobs"]) == list(range(1, 301))
+
+
+def test_a_load_submitted_while_the_queue_is_unreachable_leaves_nothing_behind(db):
+    tasks = make_tasks(db)
+    tasks.queue.reachable = False
+    for submit in (
+        tasks.submit_all,
+        lambda: tasks.submit("jobs"),
+        lambda: tasks.upload("jobs", io.BytesIO(b"1,Clerk\n")),
+    ):
+        with pytest.raises(QueueUnavailable) as caught:
+            submit()
+        assert caught.value.message == "the task queue is unreachable"
+    assert (tasks.store.tasks, tasks.queue.queued) == ({}, [])
+    assert sorted(tasks.source.files) == sorted(FILES)
+
+
+def test_an_upload_whose_load_cannot_be_queued_is_deleted_with_its_task(db):
+    tasks = make_tasks(db)
+    tasks.queue.accepting = False  # checked, then gone
+    with pytest.raises(QueueUnavailable):
+        tasks.upload("jobs", io.BytesIO(b"1,Clerk\n"))
+    with pytest.raises(QueueUnavailable):
+        tasks.submit("jobs")
+    assert tasks.store.tasks == {}
+    assert sorted(tasks.source.files) == sorted(FILES)
