@@ -52,7 +52,6 @@ from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
 FINISHED = ("SUCCESS", "FAILURE", "CANCELLED")
-RETRYABLE = ("FAILURE", "CANCELLED")
 LEASE_SECONDS = 60.0
 MAX_ATTEMPTS = 3  # a task (or part) started this many times without ending fails
 RETRY_SECONDS = 300.0  # how long a run waits for its database to come back
@@ -114,9 +113,12 @@ class _Outage:
         """action(), done again after each wait while the database is unreachable."""
         while True:
             try:
-                return action()
+                done = action()
             except DatabaseUnavailable:
                 self.wait()
+            else:
+                self.over()
+                return done
 
     def wait(self) -> None:
         """Wait before the next try; raise _Unreachable once the bound has passed."""

@@ -832,3 +832,25 @@ def test_an_upload_whose_load_cannot_be_queued_is_deleted_with_its_task(db):
         tasks.submit("jobs")
     assert tasks.store.tasks == {}
     assert sorted(tasks.source.files) == sorted(FILES)
+
+
+def test_each_outage_is_given_the_whole_bound(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage, retry_seconds=3)
+    tasks.source.files["departments.csv"] = b""  # no chunk, so no progress is written
+    task = tasks.submit("departments")
+    outage.cut(2)  # the run's claim waits 0.5 + 1 + 1.5 s
+    store = tasks.store._target
+    record_finished = store.finished
+
+    def finished(*args):
+        if outage.now < 10:  # the database answered for a while, then went away again
+            outage.now = 10
+            outage.cut(2.5)
+            raise DatabaseUnavailable()
+        return record_finished(*args)
+
+    store.finished = finished
+    tasks.run(task.id)
+    assert outage.delays == [0.5, 1, 1.5, 0.5, 1, 1.5]
+    assert tasks.get(task.id).state == "SUCCESS"
