@@ -34,6 +34,8 @@ class Settings:
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     lock_wait_seconds: float = 10.0
     max_record_kb: int = 64
+    task_lease_seconds: float = 60.0
+    load_retry_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,18 +80,27 @@ class Settings:
             max_record_kb=_int(
                 "MAX_RECORD_KB", get("MAX_RECORD_KB"), defaults.max_record_kb, 1, 1 << 20
             ),
+            task_lease_seconds=_float(
+                "TASK_LEASE_SECONDS",
+                get("TASK_LEASE_SECONDS"),
+                defaults.task_lease_seconds,
+                low=0.1,
+            ),
+            load_retry_seconds=_float(
+                "LOAD_RETRY_SECONDS", get("LOAD_RETRY_SECONDS"), defaults.load_retry_seconds
+            ),
         )
 
 
-def _float(name: str, value: str | None, default: float) -> float:
+def _float(name: str, value: str | None, default: float, low: float = 0) -> float:
     if value is None:
         return default
     try:
         number = float(value)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {value!r}") from None
-    if not 0 <= number <= 1 << 20:
-        raise SettingsError(f"{name} must be between 0 and {1 << 20}, not {number}")
+    if not low <= number <= 1 << 20:
+        raise SettingsError(f"{name} must be between {low:g} and {1 << 20}, not {number}")
     return number
 
 

@@ -63,8 +63,11 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         queue,
         part_bytes=int(settings.load_part_mb * 1024 * 1024),
         max_record_bytes=settings.max_record_kb * 1024,
+        lease_seconds=settings.task_lease_seconds,
+        retry_seconds=settings.load_retry_seconds,
     )
-    loads.resume_orphans()
+    if celery is None:  # a Celery worker keeps the leases once it is ready
+        closers.insert(0, loads.keep_leases())
     return Services(
         closers=closers,
         backups=Backups(uow_factory, build_backup_store(settings), tasks=task_store),
@@ -103,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["VERSION"] = VERSION
     api.register(app, services, api_keys=settings.api_keys, max_upload_mb=settings.max_upload_mb)
     if celery is not None:
-        celery_init_app(app, celery, services.loads.run)
+        celery_init_app(app, celery, services.loads.run, services.loads.keep_leases)
     register_commands(app, settings, services)
     return app
 

@@ -37,6 +37,16 @@ def task_status(task_id: str) -> Response:
     return jsonify(task_json(services().loads.get(task_id)))
 
 
+@bp.post("/task/<task_id>/cancel")
+def cancel_task(task_id: str) -> Response:
+    return jsonify(task_json(services().loads.cancel(task_id)))
+
+
+@bp.post("/task/<task_id>/retry")
+def retry_task(task_id: str) -> tuple[Response, int, dict[str, str]]:
+    return _accepted(services().loads.retry(task_id))
+
+
 @bp.get("/task-list")
 def task_list() -> Response:
     args = query_args(PageArgs())
@@ -53,6 +63,7 @@ def task_json(task: TaskRecord) -> dict[str, Any]:
         "progress": {"rows_read": task.rows_read},
         "result": task.result,
         "error": task.error,
+        "attempts": task.attempts,
         "created_at": task.created_at,
         "started_at": task.started_at,
         "finished_at": task.finished_at,

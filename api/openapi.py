@@ -28,6 +28,9 @@ _TABLE = {
 }
 
 
+_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 def _answer(
     description: str, schema: dict[str, Any] = _OBJECT, mime: str = "application/json"
 ) -> dict[str, Any]:
@@ -96,6 +99,7 @@ def build_spec(version: str) -> dict[str, Any]:
                 accepted,
                 401,
                 404,
+                503,
                 **write,
             )
         },
@@ -107,6 +111,7 @@ def build_spec(version: str) -> dict[str, Any]:
                 401,
                 404,
                 413,
+                503,
                 parameters=[_TABLE],
                 requestBody={
                     "required": False,
@@ -147,14 +152,32 @@ def build_spec(version: str) -> dict[str, Any]:
                 "state, progress and result of a load",
                 {"200": _answer("task")},
                 404,
-                parameters=[
-                    {
-                        "name": "task_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
+                parameters=[_TASK_ID],
+            )
+        },
+        "/task/{task_id}/cancel": {
+            "post": _op(
+                "cancel a PENDING or STARTED load: it stops at its next chunk, keeping what it "
+                "stored, which becomes its result",
+                {"200": _answer("the task, CANCELLED")},
+                401,
+                404,
+                409,
+                parameters=[_TASK_ID],
+                **write,
+            )
+        },
+        "/task/{task_id}/retry": {
+            "post": _op(
+                "queue a load that ended FAILURE or CANCELLED again, under the same id; it goes "
+                "on from what is stored",
+                accepted,
+                401,
+                404,
+                409,
+                503,
+                parameters=[_TASK_ID],
+                **write,
             )
         },
         "/task-list": {

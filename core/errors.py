@@ -37,6 +37,12 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class InvalidState(Conflict):
+    """The task is not in a state that allows what was asked (cancel a finished task...)."""
+
+    code = "invalid_state"
+
+
 class InvalidBackup(ServiceError):
     code = "invalid_backup"
 

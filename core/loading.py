@@ -42,18 +42,24 @@ def load_csv(
     chunk_rows: int = CHUNK_ROWS,
     first_line: int = 1,
     max_record: int = MAX_RECORD_BYTES,
+    summary: Summary | None = None,
 ) -> Summary:
     """Check every record of the stream and store it; one transaction a chunk.
 
     A failure part way leaves the chunks before it stored; loading the file again is
-    harmless, since stored rows with the same values count as already_exists.
+    harmless, since stored rows with the same values count as already_exists. The stored
+    rows are counted into summary, if one is given: a caller that stops the load part way
+    (on_progress raising) reads there what was stored.
     """
     checker = RowChecker(spec, after_restores(lambda: known_references(uow_factory, spec)))
-    summary = Summary(spec.name, keep=KEPT_REJECTIONS, lines_read=0)
+    if summary is None:
+        summary = Summary(spec.name, keep=KEPT_REJECTIONS)
+    summary.lines_read = 0
     reader = CsvReader(stream, spec.column_names, first_line, chunk_rows, max_record)
 
-    def store(candidates: list[Candidate], rejections: list[Rejection]) -> None:
+    def store(candidates: list[Candidate], rejections: list[Rejection], lines: int) -> None:
         after_restores(lambda: save(uow_factory, spec, candidates, rejections, origin, summary))
+        summary.lines_read = lines
         on_progress(summary.processed)
 
     # The database stores one chunk while the next is read and checked: one chunk in flight.
@@ -66,7 +72,7 @@ def load_csv(
             candidates, rejections = _check(checker, spec, block)
             if pending is not None:
                 pending.result()
-            pending = writer.submit(store, candidates, rejections)
+            pending = writer.submit(store, candidates, rejections, reader.lines_read)
         if pending is not None:
             pending.result()
     summary.lines_read = reader.lines_read

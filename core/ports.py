@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,8 +121,14 @@ class CsvSource(Protocol):
 
     def save(self, name: str, stream: IO[bytes]) -> None: ...
 
+    def delete(self, name: str) -> None:
+        """Remove a file, if it is there."""
+
     def check(self) -> None:
         """Raise SourceUnavailable if the source cannot be reached."""
+
+
+ACTIVE = ("PENDING", "STARTED")  # the states of a task (or part) that has yet to end
 
 
 @dataclass
@@ -137,7 +143,13 @@ class TaskRecord:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    runner: str | None = None
+    runner: str | None = None  # the kind of queue it was submitted to
+    # Who holds the task while it is PENDING or STARTED, until when: a process that runs it,
+    # or that holds it queued in its memory. None: the broker holds it (or, once split, its
+    # parts do). A lease that has run out is taken over by any process.
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    attempts: int = 0  # times a process has started it
 
 
 @dataclass
@@ -150,55 +162,161 @@ class PartRecord:
     state: str = "PENDING"
     rows_read: int = 0
     result: dict[str, Any] | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The lease on a task, or on one part of it (part is None for the task itself)."""
+
+    task_id: str
+    part: int | None
+    owner: str | None
+    expires_at: datetime | None
+    attempts: int
 
 
 class TaskStore(Protocol):
+    """Task records. A lease is held by an owner (a name unique to a process, or to one
+    run in it) until a moment; every change of a lease is one conditional update, so
+    that of processes trying at once exactly one gets it."""
+
     def create(self, task: TaskRecord) -> None: ...
 
+    def delete(self, task_id: str) -> None:
+        """Remove a task that could not be queued, with its parts."""
+
     def get(self, task_id: str) -> TaskRecord | None: ...
-
-    def started(self, task_id: str, at: datetime) -> None: ...
-
-    def progress(self, task_id: str, rows_read: int) -> None: ...
-
-    def finished(self, task_id: str, at: datetime, result: dict[str, Any]) -> None: ...
-
-    def failed(self, task_id: str, at: datetime, error: str) -> None: ...
 
     def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]: ...
 
     def unfinished(self) -> list[TaskRecord]:
         """Tasks PENDING or STARTED."""
 
-    def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
-        """Give the task to new_runner if old_runner still has it; True if this call did."""
+    def hold(
+        self, task_id: str, part: int | None, owner: str, now: datetime, expires: datetime
+    ) -> bool:
+        """Give owner the lease of a task (or part) PENDING or STARTED that nobody holds, that
+        owner holds, or whose lease ran out before now; True if this call did."""
+
+    def claim(
+        self,
+        task_id: str,
+        part: int | None,
+        owner: str,
+        queued_by: str,
+        now: datetime,
+        expires: datetime,
+        limit: int,
+    ) -> int | None:
+        """Start a task (or part): STARTED, held by owner, one more attempt, if it is PENDING
+        or STARTED, was started fewer than limit times, and nobody holds it, queued_by does
+        (it was queued in that process), or its lease ran out before now. The attempts made
+        so far, this one included; None if it is not to be run here."""
+
+    def renew(self, task_id: str, part: int | None, owner: str, expires: datetime) -> bool:
+        """Extend owner's lease of a task (or part) still PENDING or STARTED; False if owner
+        no longer holds it (it was cancelled, or taken over)."""
+
+    def renew_held(self, owner: str, expires: datetime) -> None:
+        """Extend every lease owner holds on tasks and parts PENDING or STARTED."""
+
+    def release(self, task_id: str, part: int | None, owner: str) -> None:
+        """End owner's lease, if it still holds it."""
+
+    def expired(self, now: datetime) -> list[Lease]:
+        """The leases of tasks and parts PENDING or STARTED that ran out before now."""
+
+    def take_over(
+        self, lease: Lease, owner: str | None, now: datetime, expires: datetime | None
+    ) -> bool:
+        """Hand a lease that ran out (still as it was read) to owner (None: to the broker);
+        True if this call did."""
+
+    def progress(self, task_id: str, rows_read: int, owner: str, expires: datetime) -> bool:
+        """Record the rows read by owner, which renews its lease; False if owner no longer
+        holds the task STARTED."""
+
+    def finished(
+        self, task_id: str, at: datetime, result: dict[str, Any], owner: str | None
+    ) -> bool:
+        """SUCCESS, if owner holds the task STARTED (None: nobody does, as a split task whose
+        parts ran it); the lease ends. False if it did not (cancelled, or taken over)."""
+
+    def failed(
+        self,
+        task_id: str,
+        at: datetime,
+        error: str,
+        owner: str | None = None,
+        part: int | None = None,
+    ) -> bool:
+        """FAILURE with error, if the task is PENDING or STARTED and, if owner is given,
+        owner holds it (or that part of it); its unfinished parts fail too. True if this
+        call ended it."""
+
+    def cancel(
+        self,
+        task_id: str,
+        at: datetime,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        """CANCELLED, with its unfinished parts, if the task is PENDING or STARTED; True if
+        this call did. A split task's result becomes combine(its parts), in the same
+        transaction. The leases stay, so that the runs stopping record what they stored."""
+
+    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+        """Record what a cancelled task's run had stored and read, if owner ran it; its
+        lease ends."""
+
+    def part_stopped(
+        self,
+        task_id: str,
+        part: int,
+        result: dict[str, Any],
+        owner: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        """Record what the run of a cancelled part had stored, if owner ran it, and make
+        the task's result combine(its parts), its rows read their sum; serialised like
+        finish_part."""
+
+    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+        """PENDING again, attempts and result cleared, held by owner until expires (None:
+        by the broker), if the task ended FAILURE or CANCELLED; its parts that did not
+        succeed are PENDING again too (they keep no lease). True if this call did."""
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None: ...
 
     def parts(self, task_id: str) -> list[PartRecord]: ...
 
-    def part_progress(self, task_id: str, part: int, rows_read: int) -> None:
-        """Record a part's rows read; the task's rows read become the sum of its parts'."""
+    def part_progress(
+        self, task_id: str, part: int, rows_read: int, owner: str, expires: datetime
+    ) -> bool:
+        """Record a part's rows read and renew owner's lease of it; the task's rows read
+        become the sum of its parts'. False if owner no longer holds the part STARTED."""
 
     def finish_part(
-        self, task_id: str, part: int, result: dict[str, Any]
+        self, task_id: str, part: int, result: dict[str, Any], owner: str
     ) -> list[PartRecord] | None:
-        """Record a part's result; return every part if this was the last to finish.
+        """Record a part's result if owner holds it STARTED, and return every part; None
+        if owner does not hold it.
 
         Parts finishing at once are serialised, so exactly one sees all of them done.
         """
 
 
 class TaskQueue(Protocol):
-    runner: str  # who runs the tasks queued here, recorded with each task
+    runner: str  # the kind of queue, recorded with each task
+    durable: bool  # True: queued tasks outlive this process (a broker keeps them)
 
-    def enqueue(self, task_id: str, part: int | None = None) -> None: ...
-
-    def gone(self, runner: str) -> bool:
-        """True if runner is known to have stopped, with the tasks it held."""
+    def enqueue(self, task_id: str, part: int | None = None) -> None:
+        """Queue a run of the task (or part); raise QueueUnavailable if it cannot be."""
 
     def check(self) -> None:
-        """Raise if the queue cannot take tasks."""
+        """Raise QueueUnavailable if the queue cannot take tasks."""
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,34 @@ def items() -> list[dict[str, object]]:
         ),
         request("Task list", "GET", "/task-list?per_page=10", 200),
         request(
+            "Cancel a finished task",
+            "POST",
+            "/task/{{taskId}}/cancel",
+            409,
+            checks=error_code("invalid_state"),
+        ),
+        request(
+            "Retry a task that succeeded",
+            "POST",
+            "/task/{{taskId}}/retry",
+            409,
+            checks=error_code("invalid_state"),
+        ),
+        request(
+            "Cancel an unknown task",
+            "POST",
+            "/task/no-such-task/cancel",
+            404,
+            checks=error_code("not_found"),
+        ),
+        request(
+            "Retry an unknown task",
+            "POST",
+            "/task/no-such-task/retry",
+            404,
+            checks=error_code("not_found"),
+        ),
+        request(
             "Unknown task", "GET", "/task-status/no-such-task", 404, checks=error_code("not_found")
         ),
         request(

@@ -116,7 +116,7 @@ def wait_for_task(client: FlaskClient, task_id: str, timeout: float = 120) -> di
         status = client.get(f"/task-status/{task_id}")
         assert status.status_code == 200, status.json
         body: dict[str, Any] = status.json
-        if body["state"] in ("SUCCESS", "FAILURE"):
+        if body["state"] in ("SUCCESS", "FAILURE", "CANCELLED"):
             return body
         if time.monotonic() > deadline:
             raise AssertionError(f"task {task_id} still {body['state']} after {timeout}s")

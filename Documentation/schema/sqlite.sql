@@ -148,3 +148,19 @@ DROP INDEX ix_hired_employees_datetime;
 
 UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0005';
 
+-- Running upgrade 0006 -> 0007
+
+ALTER TABLE load_tasks ADD COLUMN lease_owner VARCHAR(128);
+
+ALTER TABLE load_tasks ADD COLUMN lease_expires_at DATETIME;
+
+ALTER TABLE load_tasks ADD COLUMN attempts INTEGER DEFAULT 0 NOT NULL;
+
+ALTER TABLE load_task_parts ADD COLUMN lease_owner VARCHAR(128);
+
+ALTER TABLE load_task_parts ADD COLUMN lease_expires_at DATETIME;
+
+ALTER TABLE load_task_parts ADD COLUMN attempts INTEGER DEFAULT 0 NOT NULL;
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
+

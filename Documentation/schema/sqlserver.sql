@@ -206,6 +206,36 @@ UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num 
 
 GO
 
+-- Running upgrade 0006 -> 0007
+
+ALTER TABLE load_tasks ADD lease_owner VARCHAR(128) NULL;
+
+GO
+
+ALTER TABLE load_tasks ADD lease_expires_at DATETIME NULL;
+
+GO
+
+ALTER TABLE load_tasks ADD attempts INTEGER NOT NULL DEFAULT 0;
+
+GO
+
+ALTER TABLE load_task_parts ADD lease_owner VARCHAR(128) NULL;
+
+GO
+
+ALTER TABLE load_task_parts ADD lease_expires_at DATETIME NULL;
+
+GO
+
+ALTER TABLE load_task_parts ADD attempts INTEGER NOT NULL DEFAULT 0;
+
+GO
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
+
+GO
+
 COMMIT;
 
 GO

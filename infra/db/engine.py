@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,21 @@ def _unreachable(context: ExceptionContext) -> None:
     if connecting or context.is_disconnect:
         log.warning("database unreachable: %s", context.original_exception)
         raise DatabaseUnavailable() from context.original_exception
+
+
+@contextmanager
+def lost_connection(driver: Any) -> Iterator[None]:
+    """Statements sent straight to the driver (COPY, locks) pass no engine hook: an error of
+    theirs that leaves the connection broken or closed is DatabaseUnavailable too."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as error:
+        if getattr(driver, "broken", False) or getattr(driver, "closed", False):
+            log.warning("database connection lost: %s", error)
+            raise DatabaseUnavailable() from error
+        raise
 
 
 def _sqlite_engine(url: str) -> Engine:

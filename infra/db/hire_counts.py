@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, select
 
 from core.errors import ConcurrentWrite
 from domain.reports import HireKey
+from infra.db.engine import lost_connection
 from infra.db.schema import QUARTERS, hire_counts
 from infra.db.sqlite_rows import from_json
 
@@ -117,7 +118,7 @@ class PostgresHireCounts(SqlHireCounts):
         assert isinstance(driver, psycopg.Connection)
         cursor: psycopg.Cursor[Any]
         try:
-            with driver.cursor() as cursor:
+            with lost_connection(driver), driver.cursor() as cursor:
                 cursor.execute(
                     "CREATE TEMPORARY TABLE IF NOT EXISTS hire_count_additions "
                     f"({_INCREMENTS}) ON COMMIT DELETE ROWS"

@@ -11,6 +11,7 @@ from psycopg import sql
 from core.errors import ConcurrentWrite
 from domain.tables import Kind, table_spec
 from domain.validation_types import Values
+from infra.db.engine import lost_connection
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import data_table
 
@@ -34,8 +35,9 @@ class PostgresRowRepository(SqlRowRepository):
             table=sql.Identifier(table), columns=self._columns(table)
         )
         types = [_BINARY_TYPE[c.kind] for c in table_spec(table).columns]
+        driver = self._driver()
         try:
-            with self._driver().cursor() as cursor, cursor.copy(statement) as copy:
+            with lost_connection(driver), driver.cursor() as cursor, cursor.copy(statement) as copy:
                 copy.set_types(types)
                 write_row = copy.write_row
                 for row in rows:
@@ -71,8 +73,9 @@ class PostgresRowRepository(SqlRowRepository):
         if not rows:
             return set()
         params = [list(values) for values in zip(*rows, strict=True)]
+        driver = self._driver()
         try:
-            with self._driver().cursor() as cursor:
+            with lost_connection(driver), driver.cursor() as cursor:
                 cursor.execute(statement, params)
                 return {row[0] for row in cursor.fetchall()}
         except psycopg.errors.DeadlockDetected as error:

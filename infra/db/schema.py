@@ -94,7 +94,12 @@ load_tasks = Table(
     Column("created_at", DateTime(), nullable=False),
     Column("started_at", DateTime(), nullable=True),
     Column("finished_at", DateTime(), nullable=True),
-    Column("runner", String(128), nullable=True),  # "celery", or "in-process:HOST:PID"
+    Column("runner", String(128), nullable=True),  # the kind of queue: "celery", "in-process"
+    # The lease: who holds the task PENDING or STARTED (a process, or a run in one), until
+    # when; no owner while a broker holds it. And how many times a process has started it.
+    Column("lease_owner", String(128), nullable=True),
+    Column("lease_expires_at", DateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
     Index("ix_load_tasks_created_at", "created_at"),
     Index("ix_load_tasks_state", "state"),
 )
@@ -111,6 +116,9 @@ load_task_parts = Table(
     Column("state", String(16), nullable=False),
     Column("rows_read", BigInteger, nullable=False),
     Column("result", LongText, nullable=True),  # JSON
+    Column("lease_owner", String(128), nullable=True),  # as the task's
+    Column("lease_expires_at", DateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
     PrimaryKeyConstraint("task_id", "part"),
 )
 

@@ -1,20 +1,38 @@
-"""Load task records in the SQL database, so status survives restarts of any process."""
+"""Load task records in the SQL database, so status survives restarts of any process.
+
+Every change of a lease is one UPDATE whose WHERE clause holds the condition, so that of
+processes trying at once exactly one changes the row (the database locks it for the others,
+which then find the condition false).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 
-from core.ports import PartRecord, TaskRecord
+from core.ports import ACTIVE, Lease, PartRecord, TaskRecord
 from infra.db.engine import READ_ONLY
 from infra.db.schema import load_task_parts, load_tasks
 from infra.db.values import from_db, to_db
+
+_NO_LEASE = {"lease_owner": None, "lease_expires_at": None}
 
 
 class SqlTaskStore:
@@ -32,25 +50,21 @@ class SqlTaskStore:
                     rows_read=task.rows_read,
                     created_at=to_db(task.created_at),
                     runner=task.runner,
+                    lease_owner=task.lease_owner,
+                    lease_expires_at=to_db(task.lease_expires_at),
+                    attempts=task.attempts,
                 )
             )
+
+    def delete(self, task_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(load_task_parts).where(load_task_parts.c.task_id == task_id))
+            conn.execute(delete(load_tasks).where(load_tasks.c.id == task_id))
 
     def get(self, task_id: str) -> TaskRecord | None:
         with self._reading() as conn:
             row = conn.execute(select(load_tasks).where(load_tasks.c.id == task_id)).first()
         return None if row is None else _record(row)
-
-    def started(self, task_id: str, at: datetime) -> None:
-        self._set(task_id, state="STARTED", started_at=to_db(at), finished_at=None, error=None)
-
-    def progress(self, task_id: str, rows_read: int) -> None:
-        self._set(task_id, rows_read=rows_read)
-
-    def finished(self, task_id: str, at: datetime, result: dict[str, Any]) -> None:
-        self._set(task_id, state="SUCCESS", finished_at=to_db(at), result=json.dumps(result))
-
-    def failed(self, task_id: str, at: datetime, error: str) -> None:
-        self._set(task_id, state="FAILURE", finished_at=to_db(at), error=error)
 
     def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
         query = (
@@ -65,19 +79,253 @@ class SqlTaskStore:
         return [_record(r) for r in rows], total
 
     def unfinished(self) -> list[TaskRecord]:
-        query = select(load_tasks).where(load_tasks.c.state.in_(("PENDING", "STARTED")))
+        query = select(load_tasks).where(load_tasks.c.state.in_(ACTIVE))
         with self._reading() as conn:
             return [_record(r) for r in conn.execute(query)]
 
-    def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
+    def hold(
+        self, task_id: str, part: int | None, owner: str, now: datetime, expires: datetime
+    ) -> bool:
+        table, key = _keyed(task_id, part)
+        free = or_(
+            table.c.lease_owner.is_(None),
+            table.c.lease_owner == owner,
+            table.c.lease_expires_at < to_db(now),
+        )
+        query = (
+            update(table)
+            .where(*key, table.c.state.in_(ACTIVE), free)
+            .values(lease_owner=owner, lease_expires_at=to_db(expires))
+        )
+        return self._changed(query)
+
+    def claim(
+        self,
+        task_id: str,
+        part: int | None,
+        owner: str,
+        queued_by: str,
+        now: datetime,
+        expires: datetime,
+        limit: int,
+    ) -> int | None:
+        table, key = _keyed(task_id, part)
+        free = or_(
+            table.c.lease_owner.is_(None),
+            table.c.lease_owner == queued_by,
+            table.c.lease_expires_at < to_db(now),
+        )
+        values: dict[str, Any] = {
+            "state": "STARTED",
+            "lease_owner": owner,
+            "lease_expires_at": to_db(expires),
+            "attempts": table.c.attempts + 1,
+        }
+        if part is None:
+            values.update(started_at=to_db(now), finished_at=None, error=None)
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(table)
+                .where(*key, table.c.state.in_(ACTIVE), table.c.attempts < limit, free)
+                .values(**values)
+            )
+            if changed.rowcount != 1:
+                return None
+            attempts: int = conn.execute(select(table.c.attempts).where(*key)).scalar_one()
+        return attempts
+
+    def renew(self, task_id: str, part: int | None, owner: str, expires: datetime) -> bool:
+        table, key = _keyed(task_id, part)
+        query = (
+            update(table)
+            .where(*key, table.c.lease_owner == owner, table.c.state.in_(ACTIVE))
+            .values(lease_expires_at=to_db(expires))
+        )
+        return self._changed(query)
+
+    def renew_held(self, owner: str, expires: datetime) -> None:
+        with self.engine.begin() as conn:
+            for table in (load_tasks, load_task_parts):
+                conn.execute(
+                    update(table)
+                    .where(table.c.lease_owner == owner, table.c.state.in_(ACTIVE))
+                    .values(lease_expires_at=to_db(expires))
+                )
+
+    def release(self, task_id: str, part: int | None, owner: str) -> None:
+        table, key = _keyed(task_id, part)
+        self._changed(update(table).where(*key, table.c.lease_owner == owner).values(**_NO_LEASE))
+
+    def expired(self, now: datetime) -> list[Lease]:
+        t, p = load_tasks, load_task_parts
+        ran_out = [t.c.state.in_(ACTIVE), t.c.lease_expires_at < to_db(now)]
+        parts_ran_out = [p.c.state.in_(ACTIVE), p.c.lease_expires_at < to_db(now)]
+        lease = (t.c.lease_owner, t.c.lease_expires_at, t.c.attempts)
+        part_lease = (p.c.lease_owner, p.c.lease_expires_at, p.c.attempts)
+        with self._reading() as conn:
+            tasks = conn.execute(select(t.c.id, *lease).where(*ran_out)).all()
+            parts = conn.execute(select(p.c.task_id, p.c.part, *part_lease).where(*parts_ran_out))
+            return [Lease(r.id, None, r[1], from_db(r[2]), r[3]) for r in tasks] + [
+                Lease(r.task_id, r.part, r[2], from_db(r[3]), r[4]) for r in parts
+            ]
+
+    def take_over(
+        self, lease: Lease, owner: str | None, now: datetime, expires: datetime | None
+    ) -> bool:
+        table, key = _keyed(lease.task_id, lease.part)
+        held_by = (
+            table.c.lease_owner.is_(None)
+            if lease.owner is None
+            else table.c.lease_owner == lease.owner
+        )
+        query = (
+            update(table)
+            .where(*key, table.c.state.in_(ACTIVE), held_by, table.c.lease_expires_at < to_db(now))
+            .values(lease_owner=owner, lease_expires_at=to_db(expires))
+        )
+        return self._changed(query)
+
+    def progress(self, task_id: str, rows_read: int, owner: str, expires: datetime) -> bool:
         query = (
             update(load_tasks)
-            .where(load_tasks.c.id == task_id, load_tasks.c.runner == old_runner)
-            .where(load_tasks.c.state.in_(("PENDING", "STARTED")))
-            .values(runner=new_runner)
+            .where(*_held(task_id, None, owner))
+            .values(rows_read=rows_read, lease_expires_at=to_db(expires))
         )
+        return self._changed(query)
+
+    def finished(
+        self, task_id: str, at: datetime, result: dict[str, Any], owner: str | None
+    ) -> bool:
+        query = (
+            update(load_tasks)
+            .where(*_held(task_id, None, owner))
+            .values(state="SUCCESS", finished_at=to_db(at), result=json.dumps(result), **_NO_LEASE)
+        )
+        return self._changed(query)
+
+    def failed(
+        self,
+        task_id: str,
+        at: datetime,
+        error: str,
+        owner: str | None = None,
+        part: int | None = None,
+    ) -> bool:
+        t, p = load_tasks, load_task_parts
+        where = [t.c.id == task_id, t.c.state.in_(ACTIVE)]
+        if owner is not None and part is None:
+            where.append(t.c.lease_owner == owner)
         with self.engine.begin() as conn:
-            return conn.execute(query).rowcount == 1
+            if owner is not None and part is not None:
+                holder = conn.execute(
+                    select(p.c.lease_owner)
+                    .where(p.c.task_id == task_id, p.c.part == part)
+                    .with_for_update()
+                ).scalar()
+                if holder != owner:
+                    return False
+            changed = conn.execute(
+                update(t)
+                .where(*where)
+                .values(state="FAILURE", finished_at=to_db(at), error=error, **_NO_LEASE)
+            )
+            if changed.rowcount != 1:
+                return False
+            conn.execute(
+                update(p)
+                .where(p.c.task_id == task_id, p.c.state.in_(ACTIVE))
+                .values(state="FAILURE", **_NO_LEASE)
+            )
+        return True
+
+    def cancel(
+        self,
+        task_id: str,
+        at: datetime,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        t, p = load_tasks, load_task_parts
+        with self.engine.begin() as conn:
+            self._lock(conn, task_id)
+            changed = conn.execute(
+                update(t)
+                .where(t.c.id == task_id, t.c.state.in_(ACTIVE))
+                .values(state="CANCELLED", finished_at=to_db(at))
+            )
+            if changed.rowcount != 1:
+                return False
+            conn.execute(
+                update(p)
+                .where(p.c.task_id == task_id, p.c.state.in_(ACTIVE))
+                .values(state="CANCELLED")
+            )
+            self._combine(conn, task_id, combine)
+        return True
+
+    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+        t = load_tasks
+        query = (
+            update(t)
+            .where(t.c.id == task_id, t.c.state == "CANCELLED", t.c.lease_owner == owner)
+            .values(result=json.dumps(result), rows_read=rows_read, **_NO_LEASE)
+        )
+        return self._changed(query)
+
+    def part_stopped(
+        self,
+        task_id: str,
+        part: int,
+        result: dict[str, Any],
+        owner: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        p = load_task_parts
+        with self.engine.begin() as conn:
+            self._lock(conn, task_id)
+            changed = conn.execute(
+                update(p)
+                .where(
+                    p.c.task_id == task_id,
+                    p.c.part == part,
+                    p.c.state == "CANCELLED",
+                    p.c.lease_owner == owner,
+                )
+                .values(result=json.dumps(result), rows_read=result["processed"], **_NO_LEASE)
+            )
+            if changed.rowcount != 1:
+                return False
+            self._combine(conn, task_id, combine)
+        return True
+
+    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+        t, p = load_tasks, load_task_parts
+        total = select(func.sum(p.c.rows_read)).where(p.c.task_id == task_id).scalar_subquery()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(t)
+                .where(t.c.id == task_id, t.c.state.in_(("FAILURE", "CANCELLED")))
+                .values(
+                    state="PENDING",
+                    attempts=0,
+                    result=None,
+                    error=None,
+                    started_at=None,
+                    finished_at=None,
+                    lease_owner=owner,
+                    lease_expires_at=to_db(expires),
+                )
+            )
+            if changed.rowcount != 1:
+                return False
+            conn.execute(
+                update(p)
+                .where(p.c.task_id == task_id, p.c.state != "SUCCESS")
+                .values(state="PENDING", attempts=0, result=None, rows_read=0, **_NO_LEASE)
+            )
+            conn.execute(
+                update(t).where(t.c.id == task_id).values(rows_read=func.coalesce(total, 0))
+            )
+        return True
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None:
         with self.engine.begin() as conn:
@@ -92,6 +340,9 @@ class SqlTaskStore:
                         "first_line": p.first_line,
                         "state": p.state,
                         "rows_read": p.rows_read,
+                        "lease_owner": p.lease_owner,
+                        "lease_expires_at": to_db(p.lease_expires_at),
+                        "attempts": p.attempts,
                     }
                     for p in parts
                 ],
@@ -101,35 +352,67 @@ class SqlTaskStore:
         with self.engine.begin() as conn:
             return self._parts(conn, task_id)
 
-    def part_progress(self, task_id: str, part: int, rows_read: int) -> None:
+    def part_progress(
+        self, task_id: str, part: int, rows_read: int, owner: str, expires: datetime
+    ) -> bool:
         p = load_task_parts
         total = select(func.sum(p.c.rows_read)).where(p.c.task_id == task_id).scalar_subquery()
         with self.engine.begin() as conn:
-            conn.execute(
+            changed = conn.execute(
                 update(p)
-                .where(p.c.task_id == task_id, p.c.part == part)
-                .values(rows_read=rows_read)
+                .where(*_held(task_id, part, owner))
+                .values(rows_read=rows_read, lease_expires_at=to_db(expires))
             )
+            if changed.rowcount != 1:
+                return False
             conn.execute(
                 update(load_tasks).where(load_tasks.c.id == task_id).values(rows_read=total)
             )
+        return True
 
     def finish_part(
-        self, task_id: str, part: int, result: dict[str, Any]
+        self, task_id: str, part: int, result: dict[str, Any], owner: str
     ) -> list[PartRecord] | None:
         p = load_task_parts
         with self.engine.begin() as conn:
-            # the task's row is the lock that serialises parts finishing at once
-            conn.execute(
-                select(load_tasks.c.id).where(load_tasks.c.id == task_id).with_for_update()
-            )
-            conn.execute(
+            self._lock(conn, task_id)  # so that parts finishing at once take turns
+            changed = conn.execute(
                 update(p)
-                .where(p.c.task_id == task_id, p.c.part == part)
-                .values(state="SUCCESS", result=json.dumps(result), rows_read=result["processed"])
+                .where(*_held(task_id, part, owner))
+                .values(
+                    state="SUCCESS",
+                    result=json.dumps(result),
+                    rows_read=result["processed"],
+                    **_NO_LEASE,
+                )
             )
-            parts = self._parts(conn, task_id)
-        return parts if all(x.state == "SUCCESS" for x in parts) else None
+            if changed.rowcount != 1:
+                return None
+            return self._parts(conn, task_id)
+
+    @staticmethod
+    def _lock(conn: Connection, task_id: str) -> None:
+        """Lock the task's row: changes of its parts' results are serialised on it."""
+        conn.execute(select(load_tasks.c.id).where(load_tasks.c.id == task_id).with_for_update())
+
+    def _combine(
+        self,
+        conn: Connection,
+        task_id: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> None:
+        """Make a split task's result (and rows read) what its parts' add up to."""
+        parts = self._parts(conn, task_id)
+        if parts:
+            result = combine(parts)
+            conn.execute(
+                update(load_tasks)
+                .where(load_tasks.c.id == task_id)
+                .values(
+                    result=None if result is None else json.dumps(result),
+                    rows_read=sum(p.rows_read for p in parts),
+                )
+            )
 
     @staticmethod
     def _parts(conn: Connection, task_id: str) -> list[PartRecord]:
@@ -145,6 +428,9 @@ class SqlTaskStore:
                 state=r.state,
                 rows_read=r.rows_read,
                 result=json.loads(r.result) if r.result else None,
+                lease_owner=r.lease_owner,
+                lease_expires_at=from_db(r.lease_expires_at),
+                attempts=r.attempts,
             )
             for r in rows
         ]
@@ -157,9 +443,25 @@ class SqlTaskStore:
             with conn.begin():
                 yield conn
 
-    def _set(self, task_id: str, **values: Any) -> None:
+    def _changed(self, query: Any) -> bool:
+        """Run an UPDATE; True if it changed one row."""
         with self.engine.begin() as conn:
-            conn.execute(update(load_tasks).where(load_tasks.c.id == task_id).values(**values))
+            return bool(conn.execute(query).rowcount == 1)
+
+
+def _keyed(task_id: str, part: int | None) -> tuple[Table, list[ColumnElement[bool]]]:
+    """The table of a task (part None) or of one of its parts, and the row's key."""
+    if part is None:
+        return load_tasks, [load_tasks.c.id == task_id]
+    p = load_task_parts
+    return p, [p.c.task_id == task_id, p.c.part == part]
+
+
+def _held(task_id: str, part: int | None, owner: str | None) -> list[ColumnElement[bool]]:
+    """The row of a task (or part), STARTED and held by owner (None: held by nobody)."""
+    table, key = _keyed(task_id, part)
+    holder = table.c.lease_owner.is_(None) if owner is None else table.c.lease_owner == owner
+    return [*key, table.c.state == "STARTED", holder]
 
 
 def _record(row: Row[Any]) -> TaskRecord:
@@ -175,4 +477,7 @@ def _record(row: Row[Any]) -> TaskRecord:
         started_at=from_db(row.started_at),
         finished_at=from_db(row.finished_at),
         runner=row.runner,
+        lease_owner=row.lease_owner,
+        lease_expires_at=from_db(row.lease_expires_at),
+        attempts=row.attempts,
     )

@@ -23,6 +23,7 @@ from typing import IO, Any
 from sqlalchemy import Connection
 
 from core.errors import RestoreInProgress, WritesInProgress
+from infra.db.engine import lost_connection
 
 try:
     import fcntl
@@ -56,7 +57,7 @@ def hold_postgres(connection: Connection, exclusive: bool, wait: float) -> None:
         "SET LOCAL lock_timeout = DEFAULT"
     )
     try:
-        with driver.cursor() as cursor:
+        with lost_connection(driver), driver.cursor() as cursor:
             cursor.execute(statements)
     except psycopg.errors.LockNotAvailable:
         raise _too_long(exclusive, wait) from None

@@ -95,6 +95,14 @@ class BlobCsvSource:
         except AzureError as error:
             raise SourceUnavailable(f"cannot write {name}: {error}") from None
 
+    def delete(self, name: str) -> None:
+        try:
+            self.container.delete_blob(checked_name(name))
+        except ResourceNotFoundError:
+            pass
+        except AzureError as error:
+            raise SourceUnavailable(f"cannot delete {name}: {error}") from None
+
     def create_container(self) -> bool:
         """Create the container if it is missing; True if it was created."""
         try:

@@ -75,6 +75,9 @@ class LocalFolderCsvSource:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
     def check(self) -> None:
         if not self.root.is_dir():
             raise SourceUnavailable(f"{self.root} is not a folder")

@@ -1,7 +1,14 @@
 import io
 import json
+import socket
+import time
 
-from tests.conftest import SAMPLE_DIR, load
+import pytest
+
+from config import Settings
+from core.errors import QueueUnavailable
+from main import create_app
+from tests.conftest import SAMPLE_DIR, load, wait_for_task
 
 EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text())
 
@@ -133,6 +140,7 @@ def test_task_list_is_newest_first_and_paginated(client):
         "progress",
         "result",
         "error",
+        "attempts",
         "created_at",
         "started_at",
         "finished_at",
@@ -180,3 +188,114 @@ def test_a_file_split_in_parts_loads_like_a_whole_one_but_for_ids_repeated_acros
         assert task["progress"]["rows_read"] == expected["rows"]
     finally:
         split.extensions["hr_services"].close()
+
+
+def test_cancel_and_retry_of_an_unknown_task_are_404(client):
+    for action in ("cancel", "retry"):
+        response = client.post(f"/task/no-such-task/{action}")
+        assert response.status_code == 404
+        assert response.json["error"] == {
+            "code": "not_found",
+            "message": "no task with id 'no-such-task'",
+            "details": None,
+        }
+
+
+def test_a_finished_task_can_be_neither_cancelled_nor_retried(client):
+    task = load(client, "/upload/departments")
+    cancel = client.post(f"/task/{task['task_id']}/cancel")
+    assert cancel.status_code == 409
+    assert cancel.json["error"] == {
+        "code": "invalid_state",
+        "message": f"task {task['task_id']} is SUCCESS: only a PENDING or STARTED task can be "
+        "cancelled",
+        "details": {"state": "SUCCESS"},
+    }
+    retry = client.post(f"/task/{task['task_id']}/retry")
+    assert retry.status_code == 409
+    assert retry.json["error"]["code"] == "invalid_state"
+    assert client.get(f"/task-status/{task['task_id']}").json["state"] == "SUCCESS"
+
+
+EMPLOYEES = 300_000
+
+
+def write_large_files(folder):
+    (folder / "departments.csv").write_text("".join(f"{i},Department {i}\n" for i in range(1, 13)))
+    (folder / "jobs.csv").write_text("".join(f"{i},Job {i}\n" for i in range(1, 184)))
+    with (folder / "hired_employees.csv").open("w") as out:
+        for i in range(1, EMPLOYEES + 1):
+            job = "" if i % 100 == 0 else str(i % 183 + 1)
+            out.write(f"{i},Person {i},2021-{i % 12 + 1:02d}-15T10:00:00Z,{i % 12 + 1},{job}\n")
+
+
+def test_a_running_load_cancelled_keeps_what_it_stored_and_a_retry_finishes_it(client, source_dir):
+    write_large_files(source_dir)
+    load(client, "/upload/departments")
+    load(client, "/upload/jobs")
+    task_id = client.post("/upload/hired_employees").json["task_id"]
+    deadline = time.monotonic() + 60
+    while client.get(f"/task-status/{task_id}").json["progress"]["rows_read"] < 50_000:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    cancelled = client.post(f"/task/{task_id}/cancel")
+    assert cancelled.status_code == 200
+    assert (cancelled.json["task_id"], cancelled.json["state"]) == (task_id, "CANCELLED")
+    while (task := client.get(f"/task-status/{task_id}").json)["result"] is None:
+        assert time.monotonic() < deadline, task  # the run records what it stored
+        time.sleep(0.01)
+    assert task["state"] == "CANCELLED"
+    stopped = task["result"]
+    assert 50_000 <= stopped["processed"] < EMPLOYEES  # it stopped at a chunk's end
+    assert stopped["processed"] == task["progress"]["rows_read"]
+    assert stopped["processed"] == stopped["inserted"] + stopped["rejected"]
+    assert client.get("/hired-employees").json["total"] == stopped["inserted"]
+    assert client.get(f"/rejections?task_id={task_id}").json["total"] == stopped["rejected"]
+
+    retried = client.post(f"/task/{task_id}/retry")
+    assert retried.status_code == 202
+    assert retried.json == {"task_id": task_id, "status_url": f"/task-status/{task_id}"}
+    assert retried.headers["Location"] == f"/task-status/{task_id}"
+    done = wait_for_task(client, task_id)
+    assert (done["state"], done["attempts"], done["error"]) == ("SUCCESS", 1, None)
+    result = done["result"]
+    assert (result["processed"], result["rejected"]) == (EMPLOYEES, EMPLOYEES // 100)
+    assert result["already_exists"] == stopped["inserted"]
+    assert result["inserted"] == EMPLOYEES - EMPLOYEES // 100 - stopped["inserted"]
+    assert client.get("/hired-employees").json["total"] == EMPLOYEES - EMPLOYEES // 100
+    assert client.get(f"/rejections?task_id={task_id}").json["total"] == EMPLOYEES // 100
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_load_submitted_while_the_broker_is_down_is_a_503_and_leaves_nothing(
+    settings, source_dir
+):
+    broker = f"redis://127.0.0.1:{closed_port()}/0"
+    app = create_app(Settings(**{**settings.__dict__, "celery_broker_url": broker}))
+    try:
+        client = app.test_client()
+        upload = {"file": (io.BytesIO(b"501,Welder\n"), "mine.csv")}
+        for response in (
+            client.post("/upload-files"),
+            client.post("/upload/jobs"),
+            client.post("/upload/jobs", data=upload, content_type="multipart/form-data"),
+        ):
+            assert response.status_code == 503
+            assert response.json["error"] == {
+                "code": "service_unavailable",
+                "message": "the task queue is unreachable",
+                "details": None,
+            }
+            assert response.headers["Retry-After"] == "5"
+        assert client.get("/task-list").json["total"] == 0
+        assert not (source_dir / "uploads").exists()
+        with pytest.raises(QueueUnavailable):  # should it go away between check and queueing
+            app.extensions["hr_services"].queue.enqueue("a-task")
+    finally:
+        app.extensions["hr_services"].close()

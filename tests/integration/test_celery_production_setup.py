@@ -24,6 +24,7 @@ def env_of(settings: Settings) -> dict[str, str]:
         "CELERY_BROKER_URL": settings.celery_broker_url or "",
         "CELERY_VISIBILITY_TIMEOUT": str(settings.celery_visibility_timeout),
         "CSV_SOURCE_DIR": str(settings.csv_source_dir),
+        "TASK_LEASE_SECONDS": str(settings.task_lease_seconds),
     }
     if settings.azure_storage_connection_string:
         env["AZURE_STORAGE_CONNECTION_STRING"] = settings.azure_storage_connection_string
@@ -109,6 +110,7 @@ def test_a_load_whose_worker_is_killed_finishes_once_on_another_worker(
         backup_dir=tmp_path / "backups",
         celery_broker_url=redis_url,
         celery_visibility_timeout=3,
+        task_lease_seconds=3,
     )
     app = create_app(settings)
     client = app.test_client()
@@ -129,15 +131,17 @@ def test_a_load_whose_worker_is_killed_finishes_once_on_another_worker(
         assert killed_at["state"] == "STARTED"
         assert killed_at["progress"]["rows_read"] < employees
 
-        # Redis gives an unacknowledged task back once its visibility timeout has passed;
-        # a worker looks for such tasks as it starts, then only every 100 seconds.
-        time.sleep(settings.celery_visibility_timeout + 1)
+        # The killed worker's lease runs out 3 s after its last renewal; Redis gives the
+        # unacknowledged task back once its visibility timeout has passed (a worker looks
+        # for such tasks as it starts), and a worker that starts queues again the tasks
+        # whose leases ran out: either way the next worker takes the task over, once.
+        time.sleep(max(settings.celery_visibility_timeout, settings.task_lease_seconds) + 1)
         second = start_worker(env_of(settings), log, "second")
         try:
             task = wait_for_task(client, task_id, timeout=300)
         finally:
             stop(second)
-        assert task["state"] == "SUCCESS", task["error"]
+        assert (task["state"], task["attempts"]) == ("SUCCESS", 2), task["error"]
         result = task["result"]
         rejected = employees // 100
         assert result["processed"] == employees

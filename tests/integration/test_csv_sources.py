@@ -40,6 +40,21 @@ def test_a_byte_range_reads_just_those_bytes(source):
         assert list(stream) == data[12:40].splitlines(keepends=True)
 
 
+def test_a_deleted_file_is_gone_and_deleting_a_missing_one_is_harmless(source):
+    source.save("uploads/gone.csv", io.BytesIO(b"1,a\n"))
+    source.save("uploads/kept.csv", io.BytesIO(b"2,b\n"))
+    source.delete("uploads/gone.csv")
+    assert not source.exists("uploads/gone.csv")
+    with pytest.raises(SourceFileNotFound):
+        source.open("uploads/gone.csv")
+    source.delete("uploads/gone.csv")
+    source.delete("never-there.csv")
+    with source.open("uploads/kept.csv") as stream:
+        assert stream.read() == b"2,b\n"
+    with pytest.raises(InvalidSourceName):
+        source.delete("../outside.csv")
+
+
 def test_a_missing_file(source):
     assert not source.exists("nope.csv")
     with pytest.raises(SourceFileNotFound):

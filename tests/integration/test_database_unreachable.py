@@ -35,3 +35,17 @@ def test_a_lost_connection_is_database_unavailable(postgres_engine):
             victim.execute(text("SELECT 1"))
     with postgres_engine.connect() as fresh:
         assert fresh.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_connection_lost_under_a_copy_is_database_unavailable(postgres_engine):
+    """COPY goes straight to the driver, past the engine's hook: the same error all the same."""
+    # the rollback as the unit of work ends meets the lost connection again
+    with pytest.raises(DatabaseUnavailable), SqlUnitOfWork(postgres_engine) as uow:
+        pid = uow.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with postgres_engine.connect() as killer:
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DatabaseUnavailable) as raised:
+            uow.rows.insert("jobs", [(1, "Clerk"), (2, "Welder")])
+    assert type(raised.value.__cause__).__name__ == "AdminShutdown"
+    with SqlUnitOfWork(postgres_engine) as uow:
+        assert uow.rows.ids("jobs") == set()

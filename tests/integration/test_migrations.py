@@ -21,7 +21,7 @@ def test_migrated_schema_equals_the_declared_one(database_url):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         version = MigrationContext.configure(conn).get_current_revision()
     assert diff == []
-    assert version == "0006"
+    assert version == "0007"
     assert set(inspect(engine).get_table_names()) == {
         "alembic_version",
         "departments",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import IO, Any, Self
 
-from core.errors import SourceFileNotFound
-from core.ports import Origin, PartRecord, TaskRecord
+from core.errors import QueueUnavailable, SourceFileNotFound
+from core.ports import ACTIVE, Lease, Origin, PartRecord, TaskRecord
 from domain.rejections import Rejection
 from domain.reports import HireKey
 from domain.tables import TABLES
@@ -140,11 +140,16 @@ class FakeSource:
     def save(self, name: str, stream: IO[bytes]) -> None:
         self.files[name] = stream.read()
 
+    def delete(self, name: str) -> None:
+        self.files.pop(name, None)
+
     def check(self) -> None:
         pass
 
 
 class FakeTaskStore:
+    """Task records in memory, with the conditions of the SQL store's updates."""
+
     def __init__(self) -> None:
         self.tasks: dict[str, TaskRecord] = {}
         self.part_records: dict[tuple[str, int], PartRecord] = {}
@@ -153,32 +158,209 @@ class FakeTaskStore:
     def create(self, task: TaskRecord) -> None:
         self.tasks[task.id] = task
 
+    def delete(self, task_id: str) -> None:
+        self.tasks.pop(task_id, None)
+        for key in [k for k in self.part_records if k[0] == task_id]:
+            del self.part_records[key]
+
     def get(self, task_id: str) -> TaskRecord | None:
         return self.tasks.get(task_id)
 
-    def started(self, task_id: str, at: datetime) -> None:
-        self.tasks[task_id].state, self.tasks[task_id].started_at = "STARTED", at
-
-    def progress(self, task_id: str, rows_read: int) -> None:
-        self.tasks[task_id].rows_read = rows_read
-        self.progress_seen.append(rows_read)
-
-    def finished(self, task_id: str, at: datetime, result: dict[str, Any]) -> None:
-        task = self.tasks[task_id]
-        task.state, task.finished_at, task.result = "SUCCESS", at, result
-
-    def failed(self, task_id: str, at: datetime, error: str) -> None:
-        task = self.tasks[task_id]
-        task.state, task.finished_at, task.error = "FAILURE", at, error
+    def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
+        items = sorted(
+            self.tasks.values(), key=lambda t: t.created_at or datetime.min, reverse=True
+        )
+        return items[(page - 1) * per_page : page * per_page], len(items)
 
     def unfinished(self) -> list[TaskRecord]:
-        return [t for t in self.tasks.values() if t.state in ("PENDING", "STARTED")]
+        return [t for t in self.tasks.values() if t.state in ACTIVE]
 
-    def claim(self, task_id: str, old_runner: str | None, new_runner: str) -> bool:
-        task = self.tasks[task_id]
-        if task.runner != old_runner or task.state not in ("PENDING", "STARTED"):
+    def _row(self, task_id: str, part: int | None) -> TaskRecord | PartRecord | None:
+        if part is None:
+            return self.tasks.get(task_id)
+        return self.part_records.get((task_id, part))
+
+    def hold(
+        self, task_id: str, part: int | None, owner: str, now: datetime, expires: datetime
+    ) -> bool:
+        row = self._row(task_id, part)
+        if row is None or row.state not in ACTIVE or not _free(row, owner, now):
             return False
-        task.runner = new_runner
+        row.lease_owner, row.lease_expires_at = owner, expires
+        return True
+
+    def claim(
+        self,
+        task_id: str,
+        part: int | None,
+        owner: str,
+        queued_by: str,
+        now: datetime,
+        expires: datetime,
+        limit: int,
+    ) -> int | None:
+        row = self._row(task_id, part)
+        if row is None or row.state not in ACTIVE or not _free(row, queued_by, now):
+            return None
+        if row.attempts >= limit:
+            return None
+        row.state, row.lease_owner, row.lease_expires_at = "STARTED", owner, expires
+        row.attempts += 1
+        if isinstance(row, TaskRecord):
+            row.started_at, row.finished_at, row.error = now, None, None
+        return row.attempts
+
+    def renew(self, task_id: str, part: int | None, owner: str, expires: datetime) -> bool:
+        row = self._row(task_id, part)
+        if row is None or row.state not in ACTIVE or row.lease_owner != owner:
+            return False
+        row.lease_expires_at = expires
+        return True
+
+    def renew_held(self, owner: str, expires: datetime) -> None:
+        for row in [*self.tasks.values(), *self.part_records.values()]:
+            if row.state in ACTIVE and row.lease_owner == owner:
+                row.lease_expires_at = expires
+
+    def release(self, task_id: str, part: int | None, owner: str) -> None:
+        row = self._row(task_id, part)
+        if row is not None and row.lease_owner == owner:
+            row.lease_owner = row.lease_expires_at = None
+
+    def expired(self, now: datetime) -> list[Lease]:
+        rows: list[TaskRecord | PartRecord] = [*self.tasks.values(), *self.part_records.values()]
+        return [
+            Lease(
+                r.id if isinstance(r, TaskRecord) else r.task_id,
+                None if isinstance(r, TaskRecord) else r.part,
+                r.lease_owner,
+                r.lease_expires_at,
+                r.attempts,
+            )
+            for r in rows
+            if r.state in ACTIVE and r.lease_expires_at is not None and r.lease_expires_at < now
+        ]
+
+    def take_over(
+        self, lease: Lease, owner: str | None, now: datetime, expires: datetime | None
+    ) -> bool:
+        row = self._row(lease.task_id, lease.part)
+        if (
+            row is None
+            or row.state not in ACTIVE
+            or row.lease_owner != lease.owner
+            or row.lease_expires_at is None
+            or row.lease_expires_at >= now
+        ):
+            return False
+        row.lease_owner, row.lease_expires_at = owner, expires
+        return True
+
+    def _held(self, task_id: str, part: int | None, owner: str | None) -> bool:
+        row = self._row(task_id, part)
+        return row is not None and row.state == "STARTED" and row.lease_owner == owner
+
+    def progress(self, task_id: str, rows_read: int, owner: str, expires: datetime) -> bool:
+        if not self._held(task_id, None, owner):
+            return False
+        task = self.tasks[task_id]
+        task.rows_read, task.lease_expires_at = rows_read, expires
+        self.progress_seen.append(rows_read)
+        return True
+
+    def finished(
+        self, task_id: str, at: datetime, result: dict[str, Any], owner: str | None
+    ) -> bool:
+        if not self._held(task_id, None, owner):
+            return False
+        task = self.tasks[task_id]
+        task.state, task.finished_at, task.result = "SUCCESS", at, result
+        task.lease_owner = task.lease_expires_at = None
+        return True
+
+    def failed(
+        self,
+        task_id: str,
+        at: datetime,
+        error: str,
+        owner: str | None = None,
+        part: int | None = None,
+    ) -> bool:
+        task = self.tasks[task_id]
+        if task.state not in ACTIVE:
+            return False
+        if owner is not None:
+            holder = self._row(task_id, part)
+            if holder is None or holder.lease_owner != owner:
+                return False
+        task.state, task.finished_at, task.error = "FAILURE", at, error
+        task.lease_owner = task.lease_expires_at = None
+        for record in self.parts(task_id):
+            if record.state in ACTIVE:
+                record.state = "FAILURE"
+                record.lease_owner = record.lease_expires_at = None
+        return True
+
+    def cancel(
+        self,
+        task_id: str,
+        at: datetime,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        task = self.tasks.get(task_id)
+        if task is None or task.state not in ACTIVE:
+            return False
+        task.state, task.finished_at = "CANCELLED", at
+        for record in self.parts(task_id):
+            if record.state in ACTIVE:
+                record.state = "CANCELLED"
+        if self.parts(task_id):
+            task.result = combine(self.parts(task_id))
+            task.rows_read = sum(p.rows_read for p in self.parts(task_id))
+        return True
+
+    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+        task = self.tasks[task_id]
+        if task.state != "CANCELLED" or task.lease_owner != owner:
+            return False
+        task.result, task.rows_read = result, rows_read
+        task.lease_owner = task.lease_expires_at = None
+        return True
+
+    def part_stopped(
+        self,
+        task_id: str,
+        part: int,
+        result: dict[str, Any],
+        owner: str,
+        combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+    ) -> bool:
+        record = self.part_records[(task_id, part)]
+        if record.state != "CANCELLED" or record.lease_owner != owner:
+            return False
+        record.result, record.rows_read = result, result["processed"]
+        record.lease_owner = record.lease_expires_at = None
+        self.tasks[task_id].result = combine(self.parts(task_id))
+        self.tasks[task_id].rows_read = sum(p.rows_read for p in self.parts(task_id))
+        return True
+
+    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+        task = self.tasks.get(task_id)
+        if task is None or task.state not in ("FAILURE", "CANCELLED"):
+            return False
+        task.state, task.attempts, task.result, task.error = "PENDING", 0, None, None
+        task.started_at = task.finished_at = None
+        task.lease_owner, task.lease_expires_at = owner, expires
+        for record in self.parts(task_id):
+            if record.state != "SUCCESS":
+                record.state, record.attempts, record.result, record.rows_read = (
+                    "PENDING",
+                    0,
+                    None,
+                    0,
+                )
+                record.lease_owner = record.lease_expires_at = None
+        task.rows_read = sum(p.rows_read for p in self.parts(task_id))
         return True
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None:
@@ -190,37 +372,51 @@ class FakeTaskStore:
             (p for (t, _), p in self.part_records.items() if t == task_id), key=lambda p: p.part
         )
 
-    def part_progress(self, task_id: str, part: int, rows_read: int) -> None:
-        self.part_records[(task_id, part)].rows_read = rows_read
-        self.progress(task_id, sum(p.rows_read for p in self.parts(task_id)))
+    def part_progress(
+        self, task_id: str, part: int, rows_read: int, owner: str, expires: datetime
+    ) -> bool:
+        if not self._held(task_id, part, owner):
+            return False
+        record = self.part_records[(task_id, part)]
+        record.rows_read, record.lease_expires_at = rows_read, expires
+        self.tasks[task_id].rows_read = sum(p.rows_read for p in self.parts(task_id))
+        self.progress_seen.append(self.tasks[task_id].rows_read)
+        return True
 
     def finish_part(
-        self, task_id: str, part: int, result: dict[str, Any]
+        self, task_id: str, part: int, result: dict[str, Any], owner: str
     ) -> list[PartRecord] | None:
+        if not self._held(task_id, part, owner):
+            return None
         record = self.part_records[(task_id, part)]
-        record.state, record.result = "SUCCESS", result
-        parts = self.parts(task_id)
-        return parts if all(p.state == "SUCCESS" for p in parts) else None
+        record.state, record.result, record.rows_read = "SUCCESS", result, result["processed"]
+        record.lease_owner = record.lease_expires_at = None
+        return self.parts(task_id)
 
-    def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
-        items = sorted(
-            self.tasks.values(), key=lambda t: t.created_at or datetime.min, reverse=True
-        )
-        return items[(page - 1) * per_page : page * per_page], len(items)
+
+def _free(row: TaskRecord | PartRecord, owner: str, now: datetime) -> bool:
+    """Nobody holds the row, owner does, or its lease ran out."""
+    return (
+        row.lease_owner is None
+        or row.lease_owner == owner
+        or (row.lease_expires_at is not None and row.lease_expires_at < now)
+    )
 
 
 class FakeQueue:
-    runner = "fake:1"
+    runner = "fake"
 
-    def __init__(self, gone: tuple[str, ...] = ()) -> None:
+    def __init__(self, durable: bool = False) -> None:
         self.queued: list[str] = []
-        self.gone_runners = gone
-
-    def gone(self, runner: str) -> bool:
-        return runner in self.gone_runners
+        self.durable = durable
+        self.reachable = True  # False: check() fails
+        self.accepting = True  # False: enqueue() fails (the broker went away after a check)
 
     def enqueue(self, task_id: str, part: int | None = None) -> None:
+        if not (self.reachable and self.accepting):
+            raise QueueUnavailable()
         self.queued.append(task_id if part is None else f"{task_id}#{part}")
 
     def check(self) -> None:
-        pass
+        if not self.reachable:
+            raise QueueUnavailable()

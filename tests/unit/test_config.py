@@ -14,6 +14,8 @@ def test_every_setting_has_a_default():
     assert settings.api_keys == ()
     assert settings.max_upload_mb == 200
     assert settings.load_part_mb == 0
+    assert settings.task_lease_seconds == 60
+    assert settings.load_retry_seconds == 300
 
 
 def test_settings_come_from_the_environment():
@@ -27,6 +29,8 @@ def test_settings_come_from_the_environment():
             "API_KEYS": " a, b ,,c ",
             "MAX_UPLOAD_MB": "5",
             "LOAD_PART_MB": "64.5",
+            "TASK_LEASE_SECONDS": "2.5",
+            "LOAD_RETRY_SECONDS": "30",
             "AZURE_STORAGE_CONTAINER": " ",
         }
     )
@@ -39,6 +43,7 @@ def test_settings_come_from_the_environment():
     assert settings.api_keys == ("a", "b", "c")
     assert (settings.max_upload_mb, settings.load_part_mb) == (5, 64.5)
     assert settings.azure_storage_container == "hr-csv"
+    assert (settings.task_lease_seconds, settings.load_retry_seconds) == (2.5, 30)
 
 
 @pytest.mark.parametrize(
@@ -50,6 +55,8 @@ def test_settings_come_from_the_environment():
         ("LOAD_PART_MB", "-1", "LOAD_PART_MB must be between 0"),
         ("LOAD_PART_MB", "big", "LOAD_PART_MB must be a number, not 'big'"),
         ("CELERY_VISIBILITY_TIMEOUT", "0", "CELERY_VISIBILITY_TIMEOUT must be between"),
+        ("TASK_LEASE_SECONDS", "0", "TASK_LEASE_SECONDS must be between 0.1 and"),
+        ("LOAD_RETRY_SECONDS", "-5", "LOAD_RETRY_SECONDS must be between 0 and"),
     ],
 )
 def test_a_bad_value_is_refused_with_its_name(name, value, words):
