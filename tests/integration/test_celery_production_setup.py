@@ -120,13 +120,15 @@ def test_a_load_whose_worker_is_killed_finishes_once_on_another_worker(
             with worker(env_of(settings), log):
                 wait_for_task(client, client.post(f"/upload/{table}").json["task_id"], timeout=60)
         first = start_worker(env_of(settings), log, "first")
-        task_id = client.post("/upload/hired_employees").json["task_id"]
-        deadline = time.monotonic() + 60
-        while client.get(f"/task-status/{task_id}").json["progress"]["rows_read"] < 10_000:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait()
+        try:
+            task_id = client.post("/upload/hired_employees").json["task_id"]
+            deadline = time.monotonic() + 60
+            while client.get(f"/task-status/{task_id}").json["progress"]["rows_read"] < 10_000:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+        finally:
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait()
         killed_at = client.get(f"/task-status/{task_id}").json
         assert killed_at["state"] == "STARTED"
         assert killed_at["progress"]["rows_read"] < employees
