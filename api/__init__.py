@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Flask
+from flask import Flask, request
 
 from api import backups, batches, docs, health, listings, loads, reports
+from api.deps import services
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
 from api.metrics import Metrics
@@ -24,5 +25,23 @@ def register(
     app.before_request(require_api_key(tuple(api_keys)))
     register_error_handlers(app)
     Metrics(app)
+    app.before_request(_database_prepared)
     for module in (health, loads, batches, listings, reports, backups, docs):
         app.register_blueprint(module.bp)
+
+
+# What answers without the database: liveness, readiness (which checks it), the documents.
+_WITHOUT_DATABASE = frozenset({"health.health", "health.ready", "static"})
+_BLUEPRINTS_WITHOUT_DATABASE = frozenset({"docs", "metrics"})
+
+
+def _database_prepared() -> None:
+    """Until the database has been reached once (and migrated), each route that needs it
+    tries again, and answers 503 service_unavailable while it is unreachable."""
+    if (
+        request.url_rule is None  # 404 and 405 answers
+        or request.endpoint in _WITHOUT_DATABASE
+        or request.blueprint in _BLUEPRINTS_WITHOUT_DATABASE
+    ):
+        return
+    services().prepare()
