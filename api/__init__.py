@@ -12,6 +12,7 @@ from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
 from api.metrics import Metrics
 from api.security import require_api_key
+from api.text import CONVERTERS
 from core.services import Services
 
 
@@ -20,6 +21,7 @@ def register(
 ) -> None:
     """Attach the routes, error handlers and request checks of the service to app."""
     app.json = ServiceJSONProvider(app)
+    app.url_map.converters.update(CONVERTERS)
     app.extensions["hr_services"] = services
     app.config["MAX_CONTENT_LENGTH"] = max_upload_mb * 1024 * 1024
     app.before_request(require_api_key(tuple(api_keys)))

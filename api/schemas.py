@@ -6,11 +6,24 @@ import json
 from typing import Any
 
 from flask import request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from api.text import storable
 from core.errors import InvalidRequest
 from domain.reports import DEFAULT_YEAR, YEAR_MAX, YEAR_MIN
 from domain.tables import TABLES
+
+NOT_STORABLE = "Must not hold a NUL character or a lone surrogate."
+
+
+class Text(fields.String):
+    """A string a database can store: no NUL character, no lone surrogate."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not storable(text):
+            raise ValidationError(NOT_STORABLE)
+        return text
 
 
 class PageArgs(Schema):
@@ -22,9 +35,9 @@ class PageArgs(Schema):
 
 
 class RejectionArgs(PageArgs):
-    table = fields.String(validate=validate.OneOf(sorted(TABLES)))
-    task_id = fields.String(validate=validate.Length(max=36))
-    batch_id = fields.String(validate=validate.Length(max=36))
+    table = Text(validate=validate.OneOf(sorted(TABLES)))
+    task_id = Text(validate=validate.Length(max=36))
+    batch_id = Text(validate=validate.Length(max=36))
 
 
 class ReportArgs(Schema):
@@ -34,7 +47,7 @@ class ReportArgs(Schema):
     year = fields.Integer(
         load_default=DEFAULT_YEAR, validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX)
     )
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = Text(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
 class _Rows(fields.List[Any]):
@@ -62,14 +75,14 @@ class BackupArgs(Schema):
     class Meta:
         unknown = RAISE
 
-    table = fields.String(validate=validate.OneOf(sorted(TABLES)))
+    table = Text(validate=validate.OneOf(sorted(TABLES)))
 
 
 class RestoreBody(Schema):
     class Meta:
         unknown = RAISE
 
-    backup = fields.String(validate=validate.Length(min=1, max=1024))
+    backup = Text(validate=validate.Length(min=1, max=1024))
 
 
 class RestoreAllBody(Schema):
@@ -77,8 +90,8 @@ class RestoreAllBody(Schema):
         unknown = RAISE
 
     backups = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(sorted(TABLES))),
-        values=fields.String(validate=validate.Length(min=1, max=1024)),
+        keys=Text(validate=validate.OneOf(sorted(TABLES))),
+        values=Text(validate=validate.Length(min=1, max=1024)),
     )
 
 
