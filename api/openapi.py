@@ -8,6 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from api.schemas import (
+    STORABLE_PATTERN,
     BackupArgs,
     BatchBody,
     PageArgs,
@@ -157,6 +158,7 @@ def build_spec(version: str) -> dict[str, Any]:
                             "schema": {
                                 "type": "object",
                                 "properties": {"file": {"type": "string", "format": "binary"}},
+                                "required": ["file"],
                             }
                         }
                     },
@@ -194,7 +196,7 @@ def build_spec(version: str) -> dict[str, Any]:
                         "name": "task_id",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "minLength": 1, "pattern": STORABLE_PATTERN},
                     }
                 ],
             )
