@@ -17,9 +17,9 @@ import api
 from config import SAMPLE_DATA_DIR, Settings
 from core.backups import Backups
 from core.consistency import hire_count_differences
-from core.errors import ServiceError
+from core.errors import DatabaseUnavailable, ServiceError
 from core.ports import BackupStore, CsvSource, TaskQueue
-from core.services import Services
+from core.services import Once, Services
 from core.tasks import LoadTasks
 from domain.tables import LOAD_ORDER
 from infra.backup.blob_store import BlobBackupStore
@@ -38,10 +38,14 @@ from infra.tasks.in_process import InProcessTaskQueue
 VERSION = "1.0.0"
 
 
+log = logging.getLogger(__name__)
+
+
 def build_services(settings: Settings, celery: Celery | None = None) -> Services:
+    """The adapters and use cases. The service starts even when its database cannot be
+    reached: the migrations (and the resumption of orphaned loads) are tried again by every
+    request until they succeed, and until then requests that need the database answer 503."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()  # no connection is shared with worker processes forked later
 
     def uow_factory(snapshot: bool = False, exclusive: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, snapshot, exclusive, settings.lock_wait_seconds)
@@ -66,9 +70,20 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         lease_seconds=settings.task_lease_seconds,
         retry_seconds=settings.load_retry_seconds,
     )
+
+    def prepare() -> None:
+        upgrade(engine)
+
+    prepared = Once(prepare)
+    try:
+        prepared()
+    except DatabaseUnavailable:
+        log.warning("the database is unreachable: answering 503 until it can be reached")
+    engine.dispose()  # no connection is shared with worker processes forked later
     if celery is None:  # a Celery worker keeps the leases once it is ready
         closers.insert(0, loads.keep_leases())
     return Services(
+        prepare=prepared,
         closers=closers,
         backups=Backups(uow_factory, build_backup_store(settings), tasks=task_store),
         uow_factory=uow_factory,

@@ -35,14 +35,14 @@ def list_backups() -> Response:
 @bp.post("/restore/<table>")
 def restore_table(table: str) -> Response:
     spec = table_spec(table)
-    body: dict[str, Any] = RestoreBody().load(json_body(required=False) or {})
+    body: dict[str, Any] = RestoreBody().load(json_body(required=False, absent={}))
     (restored,) = services().backups.restore({spec.name: body.get("backup")})
     return jsonify(restored.as_dict())
 
 
 @bp.post("/restore")
 def restore_all() -> Response:
-    body: dict[str, Any] = RestoreAllBody().load(json_body(required=False) or {})
+    body: dict[str, Any] = RestoreAllBody().load(json_body(required=False, absent={}))
     chosen: dict[str, str | None] = {t: None for t in LOAD_ORDER}
     chosen.update(body.get("backups") or {})
     restored = services().backups.restore(chosen)

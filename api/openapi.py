@@ -8,6 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from api.schemas import (
+    STORABLE_PATTERN,
     BackupArgs,
     BatchBody,
     PageArgs,
@@ -19,6 +20,22 @@ from api.schemas import (
 from domain.tables import TABLES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_PART_STATE = {"type": "string", "enum": ["ok", "down"]}
+_PARTS = ("database", "csv_source", "backup_store", "task_queue")
+_READY = {
+    "type": "object",
+    "required": ["status", "checks", "down"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+        "checks": {
+            "type": "object",
+            "required": list(_PARTS),
+            "properties": dict.fromkeys(_PARTS, _PART_STATE),
+            "additionalProperties": False,
+        },
+        "down": {"type": "array", "items": {"type": "string", "enum": list(_PARTS)}},
+    },
+}
 _OBJECT = {"type": "object"}
 _TABLE = {
     "name": "table",
@@ -28,7 +45,12 @@ _TABLE = {
 }
 
 
-_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_TASK_ID = {
+    "name": "task_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "pattern": STORABLE_PATTERN},
+}
 
 
 def _answer(
@@ -37,12 +59,34 @@ def _answer(
     return {"description": description, "content": {mime: {"schema": schema}}}
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds after which the same request may succeed",
+        "schema": {"type": "integer"},
+    }
+}
+_UNAVAILABLE = {
+    **_answer(
+        "a part the route needs (database, CSV source, backup store, task queue) is unreachable",
+        _ERROR,
+    ),
+    "headers": _RETRY_AFTER,
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _answer("error", _ERROR) for code in codes}
 
 
 def _op(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[str, Any]:
-    return {"summary": summary, "responses": {**ok, **_errors(*errors)}, **extra}
+    """An operation; every one but those of _op_without_parts may answer 503."""
+    responses = {**ok, **_errors(*errors), "503": _UNAVAILABLE}
+    return {"summary": summary, "responses": responses, **extra}
+
+
+def _op_without_parts(summary: str, ok: dict[str, Any]) -> dict[str, Any]:
+    """An operation that needs no database nor storage: it never answers 503."""
+    return {"summary": summary, "responses": ok}
 
 
 def _report(summary: str) -> dict[str, Any]:
@@ -87,10 +131,14 @@ def build_spec(version: str) -> dict[str, Any]:
     accepted = {"202": _answer("load queued: task_id and status_url")}
     write: dict[str, Any] = {"security": [{"ApiKey": []}]}
     paths: dict[str, dict[str, Any]] = {
-        "/health": {"get": _op("liveness", {"200": _answer("alive")})},
+        "/health": {"get": _op_without_parts("liveness", {"200": _answer("alive")})},
         "/health/ready": {
-            "get": _op(
-                "database, task queue and CSV source reachable", {"200": _answer("ready")}, 503
+            "get": _op_without_parts(
+                "database, CSV source, backup store and task queue reachable",
+                {
+                    "200": _answer("every part ok", _READY),
+                    "503": _answer("a part is down: its name is in 'down'", _READY),
+                },
             )
         },
         "/upload-files": {
@@ -120,6 +168,7 @@ def build_spec(version: str) -> dict[str, Any]:
                             "schema": {
                                 "type": "object",
                                 "properties": {"file": {"type": "string", "format": "binary"}},
+                                "required": ["file"],
                             }
                         }
                     },
@@ -261,14 +310,14 @@ def build_spec(version: str) -> dict[str, Any]:
                 **write,
             )
         },
-        "/openapi.json": {"get": _op("this document", {"200": _answer("OpenAPI 3")})},
+        "/openapi.json": {"get": _op_without_parts("this document", {"200": _answer("OpenAPI 3")})},
         "/docs": {
-            "get": _op(
+            "get": _op_without_parts(
                 "interactive API page", {"200": _answer("page", {"type": "string"}, "text/html")}
             )
         },
         "/metrics": {
-            "get": _op(
+            "get": _op_without_parts(
                 "Prometheus metrics", {"200": _answer("metrics", {"type": "string"}, "text/plain")}
             )
         },

@@ -6,11 +6,34 @@ import json
 from typing import Any
 
 from flask import request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from api.text import storable
+from core.batches import MAX_BATCH_ROWS
 from core.errors import InvalidRequest
 from domain.reports import DEFAULT_YEAR, YEAR_MAX, YEAR_MIN
 from domain.tables import TABLES
+
+NOT_STORABLE = "Must not hold a NUL character or a lone surrogate."
+# The same, documented as a regular expression of the OpenAPI document. (The lone surrogates
+# stay out of it: validators built on Rust's regex engine cannot compile them.)
+STORABLE_PATTERN = r"^[^\x00]*$"
+# A backup's name: a file name ending in .avro.
+BACKUP_NAME = r"^[^/\\\x00]+\.avro$"
+
+
+class Text(fields.String):
+    """A string a database can store: no NUL character, no lone surrogate."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": STORABLE_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not storable(text):
+            raise ValidationError(NOT_STORABLE)
+        return text
 
 
 class PageArgs(Schema):
@@ -22,9 +45,9 @@ class PageArgs(Schema):
 
 
 class RejectionArgs(PageArgs):
-    table = fields.String(validate=validate.OneOf(sorted(TABLES)))
-    task_id = fields.String(validate=validate.Length(max=36))
-    batch_id = fields.String(validate=validate.Length(max=36))
+    table = Text(validate=validate.OneOf(sorted(TABLES)))
+    task_id = Text(validate=validate.Length(max=36))
+    batch_id = Text(validate=validate.Length(max=36))
 
 
 class ReportArgs(Schema):
@@ -34,7 +57,7 @@ class ReportArgs(Schema):
     year = fields.Integer(
         load_default=DEFAULT_YEAR, validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX)
     )
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = Text(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
 class _Rows(fields.List[Any]):
@@ -50,7 +73,12 @@ class BatchBody(Schema):
     class Meta:
         unknown = RAISE
 
-    rows = _Rows(fields.Raw(allow_none=True), required=True)
+    # Documented bounds; insert_batch checks them, with its own message.
+    rows = _Rows(
+        fields.Raw(allow_none=True),
+        required=True,
+        metadata={"minItems": 1, "maxItems": MAX_BATCH_ROWS},
+    )
 
 
 class TaskAccepted(Schema):
@@ -62,31 +90,51 @@ class BackupArgs(Schema):
     class Meta:
         unknown = RAISE
 
-    table = fields.String(validate=validate.OneOf(sorted(TABLES)))
+    table = Text(validate=validate.OneOf(sorted(TABLES)))
+
+
+def _backup_name() -> Text:
+    return Text(
+        validate=[
+            validate.Length(min=1, max=1024),
+            validate.Regexp(
+                BACKUP_NAME, error="Must be the file name of a backup, ending in .avro."
+            ),
+        ],
+        metadata={"pattern": BACKUP_NAME},
+    )
 
 
 class RestoreBody(Schema):
     class Meta:
         unknown = RAISE
 
-    backup = fields.String(validate=validate.Length(min=1, max=1024))
+    backup = _backup_name()
+
+
+class ChosenBackups(Schema):
+    """The backup to restore of each table named; the newest for those not named."""
+
+    class Meta:
+        unknown = RAISE
+
+    departments = _backup_name()
+    jobs = _backup_name()
+    hired_employees = _backup_name()
 
 
 class RestoreAllBody(Schema):
     class Meta:
         unknown = RAISE
 
-    backups = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(sorted(TABLES))),
-        values=fields.String(validate=validate.Length(min=1, max=1024)),
-    )
+    backups = fields.Nested(ChosenBackups)
 
 
-def json_body(required: bool = True) -> Any:
-    """The request body as JSON; an empty body is None when not required."""
+def json_body(required: bool = True, absent: Any = None) -> Any:
+    """The request body as JSON; no body at all is `absent` when not required."""
     data = request.get_data(cache=False)
-    if not data.strip() and not required:
-        return None
+    if not data and not required:
+        return absent
     try:
         return json.loads(data or b"")
     except (ValueError, RecursionError):

@@ -1,4 +1,4 @@
-"""Errors the use cases raise; the API turns each into a 4xx answer."""
+"""Errors the use cases raise; the API turns each into a 4xx answer, or a 503 for Unavailable."""
 
 from __future__ import annotations
 
@@ -55,11 +55,23 @@ class Unavailable(ServiceError):
 
 
 class SourceUnavailable(Unavailable):
+    """The CSV source cannot be reached; what failed (path, container, host) is in the log."""
+
     code = "source_unavailable"
+
+    def __init__(self, message: str = "the CSV source is unreachable") -> None:
+        super().__init__(message)
 
 
 class DatabaseUnavailable(Unavailable):
     def __init__(self, message: str = "the database is unreachable") -> None:
+        super().__init__(message)
+
+
+class BackupStoreUnavailable(Unavailable):
+    """The backup folder or container cannot be reached; what failed is in the log."""
+
+    def __init__(self, message: str = "the backup store is unreachable") -> None:
         super().__init__(message)
 
 

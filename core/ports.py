@@ -361,7 +361,7 @@ class ReadModel(Protocol):
     ) -> tuple[list[dict[str, Any]], int]: ...
 
     def check(self) -> None:
-        """Raise if the database cannot be reached."""
+        """Raise DatabaseUnavailable if the database cannot be reached."""
 
 
 class BackupFile(Protocol):
@@ -381,3 +381,6 @@ class BackupStore(Protocol):
         """Open a backup; raise NotFound, or InvalidBackup if its header cannot be read."""
 
     def list(self) -> list[BackupInfo]: ...
+
+    def check(self) -> None:
+        """Raise BackupStoreUnavailable if the store cannot be reached."""

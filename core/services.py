@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.backups import Backups
 from core.ports import CsvSource, ReadModel, ReportQueries, TaskQueue, UnitOfWorkFactory
 from core.tasks import LoadTasks
+
+log = logging.getLogger(__name__)
+
+
+class Once:
+    """Work that must have succeeded once before the service can answer from its database
+    (migrations, resuming orphaned loads). Tried at startup; until it succeeds (the database
+    unreachable), every call tries it again and raises what it raised."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self._work = work
+        self._done = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        if self._done:
+            return
+        with self._lock:
+            if not self._done:
+                self._work()
+                self._done = True
+
+
+def _nothing() -> None:
+    """Nothing to prepare."""
 
 
 @dataclass
@@ -20,6 +47,9 @@ class Services:
     queue: TaskQueue
     backups: Backups
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Makes the database ready (schema migrated) if it is not yet; raises
+    # DatabaseUnavailable while it cannot be reached.
+    prepare: Callable[[], None] = _nothing
 
     def close(self) -> None:
         """Let running tasks finish and release connections."""
@@ -27,10 +57,11 @@ class Services:
             close()
 
     def health(self) -> dict[str, str]:
-        """'ok' or the error of each part the service needs."""
+        """'ok' or 'down' for each part the service needs; why a part is down is logged."""
         checks = {
-            "database": self.read_model.check,
+            "database": self._check_database,
             "csv_source": self.source.check,
+            "backup_store": self.backups.store.check,
             "task_queue": self.queue.check,
         }
         status: dict[str, str] = {}
@@ -39,5 +70,17 @@ class Services:
                 check()
                 status[name] = "ok"
             except Exception as error:  # noqa: BLE001 - every failure is reported by name
-                status[name] = f"unavailable: {type(error).__name__}: {error}"
+                cause = error.__cause__ or error.__context__
+                log.warning(
+                    "not ready: %s is down: %s: %s%s",
+                    name,
+                    type(error).__name__,
+                    error,
+                    f" ({type(cause).__name__}: {cause})" if cause is not None else "",
+                )
+                status[name] = "down"
         return status
+
+    def _check_database(self) -> None:
+        self.prepare()
+        self.read_model.check()

@@ -9,7 +9,7 @@ from typing import IO, Any
 import fastavro
 from fastavro.types import Schema
 
-from core.errors import InvalidBackup
+from core.errors import InvalidBackup, Unavailable
 from domain.backups import SCHEMA_VERSION, BackupMeta
 from domain.tables import Kind, TableSpec
 from domain.validation_types import Values
@@ -70,6 +70,8 @@ class AvroBackupFile:
                 created_at=datetime.fromisoformat(header["hr.created_at"]),
                 schema_version=header["hr.schema_version"],
             )
+        except Unavailable:  # the store failed while the header was read
+            raise
         except Exception as error:  # noqa: BLE001 - any unreadable header is a bad backup
             raise InvalidBackup(f"{name} is not a backup of this service: {error}") from None
         spec = spec_of.get(self.meta.table)
@@ -86,7 +88,7 @@ class AvroBackupFile:
             for record in self._reader:
                 assert isinstance(record, dict)
                 yield tuple(record[n] for n in self._names)
-        except InvalidBackup:
+        except (InvalidBackup, Unavailable):
             raise
         except Exception as error:  # noqa: BLE001 - truncated or damaged blocks
             raise InvalidBackup(

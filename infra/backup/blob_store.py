@@ -7,15 +7,21 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import ContainerClient
 
-from core.errors import InvalidBackup, NotFound
+from core.errors import BackupStoreUnavailable, InvalidBackup, NotFound
 from domain.backups import BackupInfo, BackupMeta
 from domain.tables import TABLES, TableSpec
 from domain.validation_types import Values
 from infra.backup import avro_file
-from infra.storage.azure_blob import READ_BUFFER, ChunkReader, container_client
+from infra.storage.azure_blob import (
+    READ_BUFFER,
+    ChunkReader,
+    container_client,
+    guarded_chunks,
+    unreachable,
+)
 from infra.storage.names import checked_name
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -23,6 +29,9 @@ HEADER_BYTES = 64 * 1024
 
 
 class BlobBackupStore:
+    """Backups in a container. Storage that cannot be reached, or a missing container, is
+    BackupStoreUnavailable; the container, host and the SDK's message go to the log only."""
+
     def __init__(self, container: ContainerClient) -> None:
         self.container = container
 
@@ -32,14 +41,17 @@ class BlobBackupStore:
 
     def write(self, name: str, spec: TableSpec, meta: BackupMeta, rows: Iterable[Values]) -> int:
         """Spool the file (to disk past 8 MiB), then upload it in blocks."""
+        blob = self._name(name)
         with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
             avro_file.write(spool, spec, meta, rows)
             size = spool.tell()
             spool.seek(0)
             try:
-                self.container.upload_blob(self._name(name), spool, length=size, overwrite=False)
+                self.container.upload_blob(blob, spool, length=size, overwrite=False)
             except ResourceExistsError:
                 raise InvalidBackup(f"a backup named {name!r} exists already") from None
+            except AzureError as error:
+                raise self._unavailable(error) from None
         return size
 
     @contextmanager
@@ -47,22 +59,44 @@ class BlobBackupStore:
         try:
             downloader = self.container.get_blob_client(self._name(name)).download_blob()
         except ResourceNotFoundError:
+            self.check()  # the container itself may be missing
             raise NotFound(f"there is no backup named {name!r}") from None
-        with io.BufferedReader(ChunkReader(downloader.chunks()), READ_BUFFER) as stream:
+        except AzureError as error:
+            raise self._unavailable(error) from None
+        chunks = guarded_chunks(self.container, downloader.chunks(), BackupStoreUnavailable)
+        with io.BufferedReader(ChunkReader(chunks), READ_BUFFER) as stream:
             yield avro_file.AvroBackupFile(name, stream, TABLES)
 
     def list(self) -> list[BackupInfo]:
         found = []
-        for blob in self.container.list_blobs():
-            if not blob.name.endswith(".avro"):
-                continue
-            head = self.container.download_blob(blob.name, offset=0, length=HEADER_BYTES).readall()
-            try:
-                file = avro_file.AvroBackupFile(blob.name, io.BytesIO(head), TABLES)
-            except InvalidBackup:
-                continue
-            found.append(BackupInfo(blob.name, int(blob.size), file.meta))
+        try:
+            for blob in self.container.list_blobs():
+                if not blob.name.endswith(".avro"):
+                    continue
+                try:
+                    head = self.container.download_blob(
+                        blob.name, offset=0, length=HEADER_BYTES
+                    ).readall()
+                except ResourceNotFoundError:
+                    continue  # deleted since it was listed
+                try:
+                    file = avro_file.AvroBackupFile(blob.name, io.BytesIO(head), TABLES)
+                except InvalidBackup:
+                    continue
+                found.append(BackupInfo(blob.name, int(blob.size), file.meta))
+        except AzureError as error:
+            raise self._unavailable(error) from None
         return found
+
+    def check(self) -> None:
+        try:
+            self.container.get_container_properties()
+        except AzureError as error:
+            raise self._unavailable(error) from None
+
+    def _unavailable(self, error: AzureError) -> BackupStoreUnavailable:
+        unreachable(self.container, error)
+        return BackupStoreUnavailable()
 
     @staticmethod
     def _name(name: str) -> str:

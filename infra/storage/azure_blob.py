@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, closing
 from typing import IO
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import ContainerClient
+from azure.storage.blob import ContainerClient, LinearRetry
 
 from core.errors import InvalidSourceName, SourceFileNotFound, SourceUnavailable
 from infra.storage.names import checked_name
@@ -16,13 +17,49 @@ from infra.storage.names import checked_name
 READ_BUFFER = 1024 * 1024
 # Blobs are fetched in ranges of this size, so memory stays flat whatever the file's size.
 CHUNK = 4 * 1024 * 1024
+# A failed request is tried 3 more times, 0 to 2 s apart: an unreachable storage account is
+# a 503 within seconds, where the SDK's default policy keeps a request waiting 90 s.
+RETRIES = 3
+RETRY_BACKOFF = 1
+CONNECT_TIMEOUT = 5
+
+log = logging.getLogger(__name__)
 
 
 def container_client(connection_string: str, container: str) -> ContainerClient:
-    """A client that fetches blobs in CHUNK-sized ranges."""
+    """A client that fetches blobs in CHUNK-sized ranges and gives up within seconds."""
     return ContainerClient.from_connection_string(
-        connection_string, container, max_single_get_size=CHUNK, max_chunk_get_size=CHUNK
+        connection_string,
+        container,
+        max_single_get_size=CHUNK,
+        max_chunk_get_size=CHUNK,
+        retry_policy=LinearRetry(
+            backoff=RETRY_BACKOFF, retry_total=RETRIES, random_jitter_range=RETRY_BACKOFF
+        ),
+        connection_timeout=CONNECT_TIMEOUT,
     )
+
+
+def unreachable(container: ContainerClient, error: AzureError) -> None:
+    """Log what failed: the container, its account's host and the SDK's message."""
+    log.warning(
+        "blob container %r at %s: %s: %s",
+        container.container_name,
+        container.primary_hostname,
+        type(error).__name__,
+        error,
+    )
+
+
+def guarded_chunks(
+    container: ContainerClient, chunks: Iterator[bytes], unavailable: type[Exception]
+) -> Iterator[bytes]:
+    """The chunks of a download; the storage failing part way is `unavailable`, logged."""
+    try:
+        yield from chunks
+    except AzureError as error:
+        unreachable(container, error)
+        raise unavailable() from None
 
 
 class ChunkReader(io.RawIOBase):
@@ -66,26 +103,35 @@ class BlobCsvSource:
             offset = start if start or length is not None else None
             downloader = blob.download_blob(offset=offset, length=length)
         except ResourceNotFoundError:
+            self.check()  # the container itself may be missing
             raise SourceFileNotFound(f"{name} is not in the blob container") from None
         except AzureError as error:
-            raise SourceUnavailable(f"cannot read {name}: {error}") from None
-        reader = io.BufferedReader(ChunkReader(downloader.chunks()), READ_BUFFER)
+            unreachable(self.container, error)
+            raise SourceUnavailable() from None
+        chunks = guarded_chunks(self.container, downloader.chunks(), SourceUnavailable)
+        reader = io.BufferedReader(ChunkReader(chunks), READ_BUFFER)
         return closing(reader)
 
     def size(self, name: str) -> int:
         try:
             properties = self.container.get_blob_client(checked_name(name)).get_blob_properties()
         except ResourceNotFoundError:
+            self.check()  # the container itself may be missing
             raise SourceFileNotFound(f"{name} is not in the blob container") from None
         except AzureError as error:
-            raise SourceUnavailable(f"cannot reach the blob container: {error}") from None
+            unreachable(self.container, error)
+            raise SourceUnavailable() from None
         return int(properties.size)
 
     def exists(self, name: str) -> bool:
         try:
-            return bool(self.container.get_blob_client(checked_name(name)).exists())
+            found = bool(self.container.get_blob_client(checked_name(name)).exists())
         except AzureError as error:
-            raise SourceUnavailable(f"cannot reach the blob container: {error}") from None
+            unreachable(self.container, error)
+            raise SourceUnavailable() from None
+        if not found:
+            self.check()  # the container itself may be missing
+        return found
 
     def save(self, name: str, stream: IO[bytes]) -> None:
         try:
@@ -93,7 +139,8 @@ class BlobCsvSource:
         except ResourceExistsError:
             raise InvalidSourceName(f"{name} exists already in the blob container") from None
         except AzureError as error:
-            raise SourceUnavailable(f"cannot write {name}: {error}") from None
+            unreachable(self.container, error)
+            raise SourceUnavailable() from None
 
     def delete(self, name: str) -> None:
         try:
@@ -115,6 +162,5 @@ class BlobCsvSource:
         try:
             self.container.get_container_properties()
         except AzureError as error:
-            raise SourceUnavailable(
-                f"container {self.container.container_name!r}: {error}"
-            ) from None
+            unreachable(self.container, error)
+            raise SourceUnavailable() from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import shutil
 import tempfile
@@ -12,6 +13,8 @@ from typing import IO
 
 from core.errors import InvalidSourceName, SourceFileNotFound, SourceUnavailable
 from infra.storage.names import checked_name
+
+log = logging.getLogger(__name__)
 
 
 class _Range(io.RawIOBase):
@@ -38,6 +41,9 @@ class _Range(io.RawIOBase):
 
 
 class LocalFolderCsvSource:
+    """Files under root. A root that is not a folder (gone, unmounted, not readable) is
+    SourceUnavailable; the path and the system's message go to the log, never to a client."""
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
@@ -47,8 +53,11 @@ class LocalFolderCsvSource:
         path = self._path(name)
         try:
             file = path.open("rb")
-        except (FileNotFoundError, IsADirectoryError):
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            self.check()
             raise SourceFileNotFound(f"{name} is not in the CSV source folder") from None
+        except OSError as error:
+            raise self._unavailable(error) from None
         file.seek(start)
         if end is None:
             return file
@@ -57,20 +66,32 @@ class LocalFolderCsvSource:
     def size(self, name: str) -> int:
         try:
             return self._path(name).stat().st_size
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            self.check()
             raise SourceFileNotFound(f"{name} is not in the CSV source folder") from None
+        except OSError as error:
+            raise self._unavailable(error) from None
 
     def exists(self, name: str) -> bool:
-        return self._path(name).is_file()
+        path = self._path(name)
+        self.check()
+        return path.is_file()
 
     def save(self, name: str, stream: IO[bytes]) -> None:
         path = self._path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        self.check()  # never create a missing source folder: it may be a volume not mounted
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        except OSError as error:
+            raise self._unavailable(error) from None
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(stream, out, 1024 * 1024)
             os.replace(temporary, path)
+        except OSError as error:
+            Path(temporary).unlink(missing_ok=True)
+            raise self._unavailable(error) from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -79,8 +100,13 @@ class LocalFolderCsvSource:
         self._path(name).unlink(missing_ok=True)
 
     def check(self) -> None:
-        if not self.root.is_dir():
-            raise SourceUnavailable(f"{self.root} is not a folder")
+        if not self.root.is_dir() or not os.access(self.root, os.R_OK | os.X_OK):
+            log.warning("CSV source folder %s is missing, not a folder or not readable", self.root)
+            raise SourceUnavailable()
+
+    def _unavailable(self, error: OSError) -> SourceUnavailable:
+        log.warning("CSV source folder %s: %s", self.root, error)
+        return SourceUnavailable()
 
     def _path(self, name: str) -> Path:
         path = (self.root / checked_name(name)).resolve()

@@ -231,12 +231,36 @@ def test_a_bad_backup_is_refused_and_the_table_is_unchanged(client, settings, fi
         ("/restore/people", None, 404),
         ("/backup/people", None, 404),
         ("/restore", {"backups": {"people": "x.avro"}}, 400),
+        ("/restore", {"backups": {"jobs": "jobs\\x.avro"}}, 400),
+        ("/restore", {"backups": {"jobs": "x.avro", "other": "x.avro"}}, 400),
     ],
 )
 def test_restore_errors(client, path, body, status):
     response = client.post(path, json=body) if body is not None else client.post(path)
     assert response.status_code == status, response.json
     assert "error" in response.json
+
+
+@pytest.mark.parametrize("path", ["/restore/jobs", "/restore"])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"null", "invalid_parameters"),
+        (b"[]", "invalid_parameters"),
+        (b"false", "invalid_parameters"),
+        (b"0", "invalid_parameters"),
+        (b'""', "invalid_parameters"),
+        (b" ", "invalid_request"),
+        (b"\t", "invalid_request"),
+    ],
+)
+def test_a_restore_body_that_is_not_an_object_is_refused_not_taken_for_no_body(
+    client, path, data, code
+):
+    backup(client, "jobs")
+    response = client.post(path, data=data, content_type="application/json")
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["code"] == code
 
 
 def test_a_failure_half_way_through_a_restore_leaves_the_table_as_it_was(

@@ -11,17 +11,25 @@ def test_ready_when_everything_is_reachable(client):
     assert response.status_code == 200
     assert response.json == {
         "status": "ok",
-        "checks": {"database": "ok", "csv_source": "ok", "task_queue": "ok"},
+        "checks": {"database": "ok", "csv_source": "ok", "backup_store": "ok", "task_queue": "ok"},
         "down": [],
     }
 
 
-def test_not_ready_names_what_is_down(client, source_dir):
+def test_not_ready_names_what_is_down_and_nothing_more(client, source_dir):
     shutil.rmtree(source_dir)
     response = client.get("/health/ready")
     assert response.status_code == 503
-    assert response.json["down"] == ["csv_source"]
-    assert response.json["checks"]["csv_source"].startswith("unavailable: SourceUnavailable")
+    assert response.json == {
+        "status": "unavailable",
+        "checks": {
+            "database": "ok",
+            "csv_source": "down",
+            "backup_store": "ok",
+            "task_queue": "ok",
+        },
+        "down": ["csv_source"],
+    }
 
 
 def test_openapi_document_lists_every_route(client, app):
@@ -35,7 +43,14 @@ def test_openapi_document_lists_every_route(client, app):
     }
     assert served == documented
     batch = spec["paths"]["/batch/{table}"]["post"]
-    assert set(batch["responses"]) == {"200", "400", "401", "404", "409", "413", "422"}
+    assert set(batch["responses"]) == {"200", "400", "401", "404", "409", "413", "422", "503"}
+    without_parts = {"/health", "/openapi.json", "/docs", "/metrics"}
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            if path in without_parts:
+                assert "503" not in operation["responses"], path
+            else:
+                assert "503" in operation["responses"], path
     params = {p["name"] for p in spec["paths"]["/rejections"]["get"]["parameters"]}
     assert params == {"page", "per_page", "table", "task_id", "batch_id"}
 
