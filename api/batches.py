@@ -8,7 +8,6 @@ from marshmallow import ValidationError
 from api.deps import services
 from api.metrics import count_rows
 from api.schemas import BatchBody, json_body
-from core.batches import insert_batch
 from core.errors import InvalidBatch
 from domain.tables import table_spec
 
@@ -17,7 +16,7 @@ bp = Blueprint("batches", __name__)
 
 @bp.post("/batch/<table>")
 def batch(table: str) -> Response:
-    spec = table_spec(table)
+    table_spec(table)  # an unknown table is a 404 before the body is read
     body = json_body()
     try:
         envelope = BatchBody().load(body)
@@ -25,6 +24,6 @@ def batch(table: str) -> Response:
         raise InvalidBatch(
             'the body must be {"rows": [...]} with 1 to 1000 rows', error.messages
         ) from None
-    batch_id, summary = insert_batch(services().uow_factory, spec, envelope["rows"])
+    batch_id, summary = services().batches.insert(table, envelope["rows"])
     count_rows(summary)
     return jsonify({"batch_id": batch_id, **summary.as_dict()})

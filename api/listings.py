@@ -6,14 +6,13 @@ from flask import Blueprint, Response, jsonify
 
 from api.deps import services
 from api.schemas import PageArgs, RejectionArgs, query_args
-from core.ports import RejectionFilter
 
 bp = Blueprint("listings", __name__)
 
 
 def _rows(table: str) -> Response:
     args = query_args(PageArgs())
-    items, total = services().read_model.rows(table, args["page"], args["per_page"])
+    items, total = services().listings.rows(table, args["page"], args["per_page"])
     return jsonify({"items": items, **args, "total": total})
 
 
@@ -35,8 +34,9 @@ def hired_employees() -> Response:
 @bp.get("/rejections")
 def rejections() -> Response:
     args = query_args(RejectionArgs())
-    where = RejectionFilter(args.get("table"), args.get("task_id"), args.get("batch_id"))
-    items, total = services().read_model.rejections(where, args["page"], args["per_page"])
+    items, total = services().listings.rejections(
+        args["page"], args["per_page"], args.get("table"), args.get("task_id"), args.get("batch_id")
+    )
     return jsonify(
         {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
     )

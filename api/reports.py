@@ -7,7 +7,6 @@ from flask import Blueprint, Response, jsonify
 from api.csv_export import csv_response
 from api.deps import services
 from api.schemas import ReportArgs, query_args
-from core.reports import hired_by_quarter, hiring_above_average
 
 bp = Blueprint("reports", __name__, url_prefix="/report")
 
@@ -18,7 +17,7 @@ ABOVE_COLUMNS = ("id", "department", "hired")
 @bp.get("/hired-by-quarter")
 def quarter_report() -> Response:
     args = query_args(ReportArgs())
-    rows = hired_by_quarter(services().reports, args["year"])
+    rows = services().reports.hired_by_quarter(args["year"])
     cells = [(r.department, r.job, r.q1, r.q2, r.q3, r.q4) for r in rows]
     if args["format"] == "csv":
         return csv_response(f"hired-by-quarter-{args['year']}.csv", QUARTER_COLUMNS, cells)
@@ -30,7 +29,7 @@ def quarter_report() -> Response:
 @bp.get("/hiring-above-average")
 def above_average_report() -> Response:
     args = query_args(ReportArgs())
-    report = hiring_above_average(services().reports, args["year"])
+    report = services().reports.hiring_above_average(args["year"])
     cells = [(r.id, r.department, r.hired) for r in report.rows]
     if args["format"] == "csv":
         return csv_response(f"hiring-above-average-{args['year']}.csv", ABOVE_COLUMNS, cells)

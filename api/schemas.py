@@ -73,7 +73,7 @@ class BatchBody(Schema):
     class Meta:
         unknown = RAISE
 
-    # Documented bounds; insert_batch checks them, with its own message.
+    # Documented bounds; Batches.insert checks them, with its own message.
     rows = _Rows(
         fields.Raw(allow_none=True),
         required=True,

@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from core.errors import InvalidBatch
-from core.loading import known_references
 from core.ports import Origin, UnitOfWorkFactory
-from core.saving import partition, save
+from core.saving import known_references, partition, save
 from domain.summary import Summary
-from domain.tables import TableSpec
+from domain.tables import table_spec
 from domain.validation import RowChecker
 
 MAX_BATCH_ROWS = 1000
 
 
-def insert_batch(
-    uow_factory: UnitOfWorkFactory, spec: TableSpec, rows: object
-) -> tuple[str, Summary]:
-    """Check and store 1 to 1000 rows; returns the batch id and a summary of every row."""
-    if not isinstance(rows, list):
-        raise InvalidBatch("'rows' must be a JSON array of row objects")
-    if not 1 <= len(rows) <= MAX_BATCH_ROWS:
-        raise InvalidBatch(
-            f"a batch holds 1 to {MAX_BATCH_ROWS} rows, this one has {len(rows)}",
-            {"rows": len(rows), "min": 1, "max": MAX_BATCH_ROWS},
-        )
-    batch_id = str(uuid.uuid4())
-    checker = RowChecker(spec, known_references(uow_factory, spec))
-    candidates, rejections = partition(checker.check_json(r, i) for i, r in enumerate(rows))
-    summary = Summary(spec.name)
-    save(uow_factory, spec, candidates, rejections, Origin(batch_id=batch_id), summary)
-    return batch_id, summary
+@dataclass
+class Batches:
+    uow_factory: UnitOfWorkFactory
+
+    def insert(self, table: str, rows: object) -> tuple[str, Summary]:
+        """Check and store 1 to 1000 rows; returns the batch id and a summary of every row."""
+        spec = table_spec(table)
+        if not isinstance(rows, list):
+            raise InvalidBatch("'rows' must be a JSON array of row objects")
+        if not 1 <= len(rows) <= MAX_BATCH_ROWS:
+            raise InvalidBatch(
+                f"a batch holds 1 to {MAX_BATCH_ROWS} rows, this one has {len(rows)}",
+                {"rows": len(rows), "min": 1, "max": MAX_BATCH_ROWS},
+            )
+        batch_id = str(uuid.uuid4())
+        checker = RowChecker(spec, known_references(self.uow_factory, spec))
+        candidates, rejections = partition(checker.check_json(r, i) for i, r in enumerate(rows))
+        summary = Summary(spec.name)
+        origin = Origin(batch_id=batch_id)
+        save(self.uow_factory, spec, candidates, rejections, origin, summary)
+        return batch_id, summary

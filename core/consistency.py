@@ -34,6 +34,14 @@ class CountDifference:
         }
 
 
+@dataclass
+class Consistency:
+    uow_factory: UnitOfWorkFactory
+
+    def hire_count_differences(self) -> list[CountDifference]:
+        return hire_count_differences(self.uow_factory)
+
+
 def hire_count_differences(uow_factory: UnitOfWorkFactory) -> list[CountDifference]:
     """Count the hires of every stored employee again and compare, from one snapshot.
 

@@ -14,7 +14,7 @@ from typing import IO, TypeVar
 from core.csv_records import MAX_RECORD_BYTES, Block, CsvReader, CsvRecord, PlainLines
 from core.errors import RestoreInProgress
 from core.ports import Origin, UnitOfWorkFactory
-from core.saving import partition, save
+from core.saving import known_references, partition, save
 from domain.rejections import Reason, Rejection
 from domain.summary import Summary
 from domain.tables import TableSpec
@@ -118,12 +118,6 @@ def _fewer_collections() -> Iterator[None]:
             _loads_running -= 1
             if _loads_running == 0:
                 gc.set_threshold(*_threshold_before)
-
-
-def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[str, set[int]]:
-    """The ids of the tables that spec's columns refer to."""
-    with uow_factory() as uow:
-        return {c.references: uow.rows.ids(c.references) for c in spec.columns if c.references}
 
 
 def _check(

@@ -127,6 +127,9 @@ class CsvSource(Protocol):
     def check(self) -> None:
         """Raise SourceUnavailable if the source cannot be reached."""
 
+    def create(self) -> bool:
+        """Create the source (its container or folder) if it is missing; True if it was."""
+
 
 ACTIVE = ("PENDING", "STARTED")  # the states of a task (or part) that has yet to end
 

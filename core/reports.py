@@ -17,6 +17,19 @@ class AboveAverage:
     rows: list[DepartmentHires]
 
 
+@dataclass
+class Reports:
+    """The two reports, read from the report summary."""
+
+    queries: ReportQueries
+
+    def hired_by_quarter(self, year: int) -> list[QuarterCounts]:
+        return hired_by_quarter(self.queries, year)
+
+    def hiring_above_average(self, year: int) -> AboveAverage:
+        return hiring_above_average(self.queries, year)
+
+
 def hired_by_quarter(queries: ReportQueries, year: int) -> list[QuarterCounts]:
     """Hires of the year per department and job, by quarter, sorted alphabetically."""
     rows = queries.hires_by_quarter(_checked(year))

@@ -18,6 +18,12 @@ from domain.validation_types import Values
 ATTEMPTS = 5  # a chunk that met a deadlock the database broke is tried again
 
 
+def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[str, set[int]]:
+    """The ids of the tables that spec's columns refer to."""
+    with uow_factory() as uow:
+        return {c.references: uow.rows.ids(c.references) for c in spec.columns if c.references}
+
+
 def save(
     uow_factory: UnitOfWorkFactory,
     spec: TableSpec,

@@ -1,4 +1,4 @@
-"""What the composition root hands to the entry points: the use cases and their ports."""
+"""What the composition root hands to the entry points: the use cases."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.backups import Backups
-from core.ports import CsvSource, ReadModel, ReportQueries, TaskQueue, UnitOfWorkFactory
+from core.batches import Batches
+from core.consistency import Consistency
+from core.listings import Listings
+from core.ports import BackupStore, CsvSource, ReadModel, TaskQueue
+from core.reports import Reports
+from core.source_files import SourceFiles
 from core.tasks import LoadTasks
 
 log = logging.getLogger(__name__)
@@ -38,30 +43,21 @@ def _nothing() -> None:
 
 
 @dataclass
-class Services:
-    uow_factory: UnitOfWorkFactory
-    loads: LoadTasks
-    reports: ReportQueries
-    read_model: ReadModel
+class Readiness:
+    """Whether each part the service needs can be reached."""
+
+    database: ReadModel
     source: CsvSource
+    backup_store: BackupStore
     queue: TaskQueue
-    backups: Backups
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    # Makes the database ready (schema migrated) if it is not yet; raises
-    # DatabaseUnavailable while it cannot be reached.
     prepare: Callable[[], None] = _nothing
 
-    def close(self) -> None:
-        """Let running tasks finish and release connections."""
-        for close in self.closers:
-            close()
-
-    def health(self) -> dict[str, str]:
-        """'ok' or 'down' for each part the service needs; why a part is down is logged."""
+    def parts(self) -> dict[str, str]:
+        """'ok' or 'down' for each part; why a part is down is logged."""
         checks = {
             "database": self._check_database,
             "csv_source": self.source.check,
-            "backup_store": self.backups.store.check,
+            "backup_store": self.backup_store.check,
             "task_queue": self.queue.check,
         }
         status: dict[str, str] = {}
@@ -83,4 +79,27 @@ class Services:
 
     def _check_database(self) -> None:
         self.prepare()
-        self.read_model.check()
+        self.database.check()
+
+
+@dataclass
+class Services:
+    """The use cases, each built once by the composition root; what entry points call."""
+
+    loads: LoadTasks
+    batches: Batches
+    reports: Reports
+    listings: Listings
+    backups: Backups
+    consistency: Consistency
+    source_files: SourceFiles
+    readiness: Readiness
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    # Makes the database ready (schema migrated) if it is not yet; raises
+    # DatabaseUnavailable while it cannot be reached.
+    prepare: Callable[[], None] = _nothing
+
+    def close(self) -> None:
+        """Let running tasks finish and release connections."""
+        for close in self.closers:
+            close()

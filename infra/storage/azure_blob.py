@@ -150,7 +150,7 @@ class BlobCsvSource:
         except AzureError as error:
             raise SourceUnavailable(f"cannot delete {name}: {error}") from None
 
-    def create_container(self) -> bool:
+    def create(self) -> bool:
         """Create the container if it is missing; True if it was created."""
         try:
             self.container.create_container()

@@ -99,6 +99,16 @@ class LocalFolderCsvSource:
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
 
+    def create(self) -> bool:
+        """Create the folder if it is missing; True if it was created."""
+        if self.root.is_dir():
+            return False
+        try:
+            self.root.mkdir(parents=True)
+        except OSError as error:
+            raise self._unavailable(error) from None
+        return True
+
     def check(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.R_OK | os.X_OK):
             log.warning("CSV source folder %s is missing, not a folder or not readable", self.root)

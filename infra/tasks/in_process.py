@@ -16,11 +16,17 @@ class InProcessTaskQueue:
     runner = "in-process"
     durable = False
 
-    def __init__(self, run: Callable[[str, int | None], None], workers: int = 2) -> None:
-        self._run = run
+    def __init__(self, workers: int = 2) -> None:
+        self._run: Callable[[str, int | None], None] | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load-task")
 
+    def serve(self, run: Callable[[str, int | None], None]) -> None:
+        """Run queued tasks with run(task_id, part): the use case that the queue serves."""
+        self._run = run
+
     def enqueue(self, task_id: str, part: int | None = None) -> None:
+        if self._run is None:
+            raise RuntimeError("the in-process queue serves no runner yet: call serve() first")
         self._pool.submit(self._run, task_id, part).add_done_callback(_log_error)
 
     def check(self) -> None:

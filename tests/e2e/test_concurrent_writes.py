@@ -48,7 +48,7 @@ def services(app: Flask) -> Any:
 
 
 def differences(app: Flask) -> list[Any]:
-    return hire_count_differences(services(app).uow_factory)
+    return services(app).consistency.hire_count_differences()
 
 
 @pytest.fixture

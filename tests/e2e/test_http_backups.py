@@ -299,7 +299,7 @@ def test_a_failure_half_way_through_a_restore_leaves_the_table_as_it_was(
                 yield file
 
     services = app.extensions["hr_services"]
-    backups = Backups(services.uow_factory, FailingStore(settings.backup_dir))
+    backups = Backups(services.backups.uow_factory, FailingStore(settings.backup_dir))
     with pytest.raises(RuntimeError, match="disk went away"):
         backups.restore({"hired_employees": made["backup"]})
     assert snapshot(client) == before

@@ -296,6 +296,6 @@ def test_a_load_submitted_while_the_broker_is_down_is_a_503_and_leaves_nothing(
         assert client.get("/task-list").json["total"] == 0
         assert not (source_dir / "uploads").exists()
         with pytest.raises(QueueUnavailable):  # should it go away between check and queueing
-            app.extensions["hr_services"].queue.enqueue("a-task")
+            app.extensions["hr_services"].loads.queue.enqueue("a-task")
     finally:
         app.extensions["hr_services"].close()

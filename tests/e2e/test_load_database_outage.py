@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from config import Settings
-from core.consistency import hire_count_differences
 from main import create_app
 from tests.conftest import wait_for_task
 from tests.tcp_proxy import TcpProxy
@@ -103,8 +102,8 @@ def test_a_load_whose_database_drops_goes_on_when_it_is_back_and_stores_each_row
     # the rejections of the attempt cut short were forgotten: each bad row once
     assert client.get(f"/rejections?task_id={task_id}&per_page=1").json["total"] == REJECTED
     services = client.application.extensions["hr_services"]
-    assert hire_count_differences(services.uow_factory) == []
-    assert services.read_model.rows("hired_employees", 1, 1)[1] == EMPLOYEES - REJECTED
+    assert services.consistency.hire_count_differences() == []
+    assert services.listings.rows("hired_employees", 1, 1)[1] == EMPLOYEES - REJECTED
 
 
 def test_a_load_whose_database_stays_away_past_the_bound_fails_once_it_is_back(make_app, proxy):

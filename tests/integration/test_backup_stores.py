@@ -21,7 +21,7 @@ def store(request, tmp_path):
 def test_a_round_trip_through_each_store(app, client, store):
     load(client)
     services = app.extensions["hr_services"]
-    backups = Backups(services.uow_factory, store)
+    backups = Backups(services.backups.uow_factory, store)
     before = client.get("/hired-employees?per_page=100").json["items"]
     made = backups.backup(["departments", "jobs", "hired_employees"])
     assert [(m.meta.table, m.meta.rows) for m in made] == [
@@ -32,7 +32,7 @@ def test_a_round_trip_through_each_store(app, client, store):
     listed = backups.available()
     assert sorted(b.name for b in listed) == sorted(m.name for m in made)
     assert {b.name: b.size for b in listed} == {m.name: m.size for m in made}
-    with services.uow_factory() as uow:
+    with services.backups.uow_factory() as uow:
         uow.rows.delete_all("hired_employees")
         uow.commit()
     assert client.get("/hired-employees").json["total"] == 0

@@ -12,7 +12,7 @@ def test_check_passes_after_a_load_and_names_each_count_that_differs(app, client
     assert passed.exit_code == 0, passed.output
     assert passed.output == "hire counts: every count equals the employees stored\n"
 
-    engine = app.extensions["hr_services"].read_model.engine
+    engine = app.extensions["hr_services"].listings.read_model.engine
     with engine.begin() as conn:
         department, job, year, q1 = conn.execute(
             text(

@@ -143,6 +143,9 @@ class FakeSource:
     def delete(self, name: str) -> None:
         self.files.pop(name, None)
 
+    def create(self) -> bool:
+        return False
+
     def check(self) -> None:
         pass
 

@@ -1,6 +1,6 @@
 import pytest
 
-from core.batches import insert_batch
+from core.batches import Batches
 from core.errors import InvalidBatch
 from domain.rejections import Reason
 from domain.tables import DEPARTMENTS
@@ -13,7 +13,7 @@ def db() -> FakeDatabase:
 
 
 def batch(db, rows):
-    return insert_batch(lambda: FakeUnitOfWork(db), DEPARTMENTS, rows)
+    return Batches(lambda: FakeUnitOfWork(db)).insert(DEPARTMENTS.name, rows)
 
 
 @pytest.mark.parametrize("rows", [[], [{"id": 1, "department": "x"}] * 1001, {"id": 1}, "rows"])
