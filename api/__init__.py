@@ -28,8 +28,9 @@ def register(
     register_error_handlers(app)
     Metrics(app)
     app.before_request(_database_prepared)
-    for module in (health, loads, batches, listings, reports, backups, docs):
+    for module in (health, loads, batches, reports, backups, docs):
         app.register_blueprint(module.bp)
+    app.register_blueprint(listings.blueprint())
 
 
 # What answers without the database: liveness, readiness (which checks it), the documents.

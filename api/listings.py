@@ -1,13 +1,28 @@
-"""Stored rows and rejections, page by page."""
+"""Stored rows and rejections, page by page: a listing route for each table spec."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from flask import Blueprint, Response, jsonify
 
 from api.deps import services
 from api.schemas import PageArgs, RejectionArgs, query_args
+from domain.tables import TABLES, TableSpec
 
-bp = Blueprint("listings", __name__)
+
+def listing_path(spec: TableSpec) -> str:
+    """Where a table's rows are listed: /departments, /hired-employees."""
+    return "/" + spec.name.replace("_", "-")
+
+
+def blueprint() -> Blueprint:
+    """The listing routes of the tables there are when the app is made."""
+    bp = Blueprint("listings", __name__)
+    for spec in TABLES.values():
+        bp.add_url_rule(listing_path(spec), spec.name, partial(_rows, spec.name), methods=["GET"])
+    bp.add_url_rule("/rejections", "rejections", _rejections, methods=["GET"])
+    return bp
 
 
 def _rows(table: str) -> Response:
@@ -16,23 +31,7 @@ def _rows(table: str) -> Response:
     return jsonify({"items": items, **args, "total": total})
 
 
-@bp.get("/departments")
-def departments() -> Response:
-    return _rows("departments")
-
-
-@bp.get("/jobs")
-def jobs() -> Response:
-    return _rows("jobs")
-
-
-@bp.get("/hired-employees")
-def hired_employees() -> Response:
-    return _rows("hired_employees")
-
-
-@bp.get("/rejections")
-def rejections() -> Response:
+def _rejections() -> Response:
     args = query_args(RejectionArgs())
     items, total = services().listings.rejections(
         args["page"], args["per_page"], args.get("table"), args.get("task_id"), args.get("batch_id")

@@ -7,6 +7,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from api.listings import listing_path
 from api.schemas import (
     STORABLE_PATTERN,
     BackupArgs,
@@ -322,10 +323,10 @@ def build_spec(version: str) -> dict[str, Any]:
             )
         },
     }
-    for listing in ("/departments", "/jobs", "/hired-employees"):
-        paths[listing] = {
+    for table in TABLES.values():
+        paths[listing_path(table)] = {
             "get": _op(
-                "stored rows by id",
+                f"stored rows of {table.name} by id",
                 {"200": _answer("page of rows")},
                 400,
                 parameters=[{"in": "query", "schema": PageArgs}],
