@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from api.listings import listing_path
+from domain.tables import TABLES
+
 OUT = Path(__file__).resolve().parent.parent / "Documentation" / "postman_collection.json"
 
 
@@ -190,9 +193,10 @@ def items() -> list[dict[str, object]]:
             checks=error_code("invalid_request"),
         ),
         request("Batch for an unknown table", "POST", "/batch/people", 404, body={"rows": [JOB]}),
-        request("Departments", "GET", "/departments?per_page=5", 200),
-        request("Jobs", "GET", "/jobs?page=2&per_page=5", 200),
-        request("Hired employees", "GET", "/hired-employees?per_page=5", 200),
+        *(
+            request(spec.name.replace("_", " ").capitalize(), "GET", f"{path}?per_page=5", 200)
+            for spec, path in ((s, listing_path(s)) for s in TABLES.values())
+        ),
         request(
             "Bad paging", "GET", "/jobs?per_page=1000", 400, checks=error_code("invalid_parameters")
         ),
