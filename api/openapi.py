@@ -90,12 +90,36 @@ def _op_without_parts(summary: str, ok: dict[str, Any]) -> dict[str, Any]:
     return {"summary": summary, "responses": ok}
 
 
+_TEXT = {"type": "string"}
+_DOWNLOAD = {
+    "Content-Disposition": {
+        "description": "the file name, as <report>-<year>.<format>: attachment for CSV, SVG and "
+        "PNG, inline for HTML",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _report(summary: str) -> dict[str, Any]:
-    """A report: JSON by default, CSV with format=csv."""
-    content = {"application/json": {"schema": _OBJECT}, "text/csv": {"schema": {"type": "string"}}}
+    """A report: JSON by default, CSV, or a chart as SVG, PNG or an HTML page (format=)."""
+    content = {
+        "application/json": {"schema": _OBJECT},
+        "text/csv": {"schema": _TEXT},
+        "image/svg+xml": {"schema": _TEXT},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "text/html": {"schema": _TEXT},
+    }
     return _op(
         summary,
-        {"200": {"description": "report", "content": content}},
+        {
+            "200": {
+                "description": "the report: its rows as JSON or CSV, or drawn as an SVG or PNG "
+                "chart, or as a standalone HTML page (the chart, drawn with no network, and "
+                "its numbers in a table)",
+                "content": content,
+                "headers": _DOWNLOAD,
+            }
+        },
         400,
         parameters=[{"in": "query", "schema": ReportArgs}],
     )
