@@ -5,13 +5,20 @@ Each command calls use cases with plain values, as the routes do.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import click
 from flask import Flask
 
+from api.reports import REPORTS, report, report_file
 from config import SAMPLE_DATA_DIR, Settings
 from core.errors import ServiceError
 from core.services import Services
-from domain.tables import LOAD_ORDER
+from domain.reports import DEFAULT_YEAR
+from domain.tables import LOAD_ORDER, TABLES
 
 
 def register_commands(app: Flask, settings: Settings, services: Services) -> None:
@@ -68,6 +75,57 @@ def register_commands(app: Flask, settings: Settings, services: Services) -> Non
             )
         click.echo("hire counts: every count equals the employees stored")
 
+    @app.cli.command("report")
+    @click.argument("name", type=click.Choice(REPORTS))
+    @click.option("--year", type=int, default=DEFAULT_YEAR, show_default=True)
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json", "svg", "png", "html"]),
+        default="table",
+        show_default=True,
+    )
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="A file.")
+    def report_command(name: str, year: int, fmt: str, output: Path | None) -> None:
+        """Print a report (or write it to --output): hired-by-quarter or hiring-above-average."""
+        try:
+            if fmt == "table":
+                found = report(name, year)
+                table = text_table(found.columns, found.cells)
+                if "mean" in found.body:
+                    table += f"mean: {found.body['mean']:.2f} hires\n"
+                body: str | bytes = table
+            else:
+                body = report_file(name, year, fmt).body
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        if output is not None:
+            output.write_bytes(body.encode() if isinstance(body, str) else body)
+            click.echo(f"{name} {year}: written to {output}")
+        elif isinstance(body, bytes):
+            raise click.UsageError(f"a {fmt} image needs --output FILE")
+        else:
+            click.echo(body.encode(), nl=False)  # as it is: CSV lines end with CRLF
+
+    @app.cli.command("rejections")
+    @click.option("--table", type=click.Choice(sorted(TABLES)))
+    @click.option("--task", "task_id", help="Only the rejections of this load task.")
+    @click.option("--batch", "batch_id", help="Only the rejections of this batch.")
+    @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+    def rejections(
+        table: str | None, task_id: str | None, batch_id: str | None, limit: int, as_json: bool
+    ) -> None:
+        """The latest rejected rows, with their reasons."""
+        items, total = services.listings.rejections(1, limit, table, task_id, batch_id)
+        if as_json:
+            for item in items:
+                click.echo(json.dumps(item, default=str))
+            return
+        columns = ("table", "line", "index", "id", "field", "reason", "message")
+        click.echo(text_table(columns, [tuple(i.get(c) for c in columns) for i in items]), nl=False)
+        click.echo(f"{len(items)} of {total} rejections")
+
     @app.cli.command("create-containers")
     @click.option("--with-sample-data", is_flag=True, help="Put the sample CSV files in it.")
     def create_containers(with_sample_data: bool) -> None:
@@ -84,3 +142,18 @@ def register_commands(app: Flask, settings: Settings, services: Services) -> Non
                 click.echo(f"{name}: copied into the CSV source")
             if not added:
                 click.echo("the sample files are in the CSV source already")
+
+
+def text_table(columns: Sequence[str], cells: Sequence[Sequence[Any]]) -> str:
+    """Columns padded to their widest cell; numbers to the right."""
+    shown = [[("" if c is None else str(c)) for c in row] for row in cells]
+    widths = [max([len(h), *(len(r[i]) for r in shown)]) for i, h in enumerate(columns)]
+    numeric = [all(isinstance(row[i], int | float) for row in cells) for i in range(len(columns))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(columns), rule, *(line(r) for r in shown)]) + "\n"

@@ -13,7 +13,6 @@ import re
 from functools import cache
 
 import vl_convert
-from flask import Response
 
 from api.charts.specs import Chart, Spec, Table
 
@@ -135,20 +134,12 @@ def page(chart: Chart) -> str:
     )
 
 
-def chart_response(fmt: str, stem: str, chart: Chart) -> Response:
-    """The chart as fmt (one of CHART_FORMATS), named stem.<fmt> for downloads."""
-    body: str | bytes
+def chart_body(fmt: str, chart: Chart) -> tuple[str | bytes, str]:
+    """The chart drawn as fmt (one of CHART_FORMATS), and its media type."""
     if fmt == "svg":
-        body = svg(chart.spec)
-    elif fmt == "png":
-        body = png(chart.spec)
-    elif fmt == "html":
-        body = page(chart)
-    else:
-        raise ValueError(f"not a chart format: {fmt}")
-    disposition = "inline" if fmt == "html" else "attachment"
-    return Response(
-        body,
-        mimetype=_MIMETYPES[fmt],
-        headers={"Content-Disposition": f'{disposition}; filename="{stem}.{fmt}"'},
-    )
+        return svg(chart.spec), _MIMETYPES[fmt]
+    if fmt == "png":
+        return png(chart.spec), _MIMETYPES[fmt]
+    if fmt == "html":
+        return page(chart), _MIMETYPES[fmt]
+    raise ValueError(f"not a chart format: {fmt}")
