@@ -324,7 +324,7 @@ class LoadTasks:
                     self._load_part(task, part, owner, lost, outage, stored)
                 elif not outage.patiently(lambda: self._split(task, owner)):
                     outage.patiently(lambda: self._load(task, owner, lost, outage, stored))
-                    self._finish(task_id, stored.result(task), owner, outage)
+                    self._finish(task_id, stored.result(task), owner, outage, self.clock())
         except _Stopped:
             self._stopped(task_id, part, owner, stored, outage)
         except _Unreachable as error:
@@ -338,10 +338,16 @@ class LoadTasks:
         return _Outage(bound, self.sleep, self.monotonic)
 
     def _finish(
-        self, task_id: str, result: dict[str, Any], owner: str | None, outage: _Outage
+        self,
+        task_id: str,
+        result: dict[str, Any],
+        owner: str | None,
+        outage: _Outage,
+        ended: datetime,
     ) -> None:
-        """Record the task's result, if owner still holds it (None: a split task's)."""
-        if outage.patiently(lambda: self.store.finished(task_id, self.clock(), result, owner)):
+        """Record the task's result, if owner still holds it (None: a split task's), as of
+        the moment its load ended: waits for the database to write it do not count."""
+        if outage.patiently(lambda: self.store.finished(task_id, ended, result, owner)):
             return
         # ended meanwhile, or the write went through but its answer was lost on the way
         if outage.patiently(lambda: self.get(task_id)).state != "SUCCESS":
@@ -371,11 +377,12 @@ class LoadTasks:
             log.warning("load task %s (part %s) was taken over by another process", task_id, part)
 
     def _fail(self, task_id: str, error: str, owner: str, part: int | None) -> None:
-        """Record the failure, waiting for the database as long as a run would, and at least
-        a lease: past that, the task is left to its lease running out."""
+        """Record the failure as of now, waiting for the database as long as a run would,
+        and at least a lease: past that, the task is left to its lease running out."""
+        failed_at = self.clock()
         outage = self._outage(max(self.retry_seconds, self.lease_seconds))
         try:
-            outage.patiently(lambda: self.store.failed(task_id, self.clock(), error, owner, part))
+            outage.patiently(lambda: self.store.failed(task_id, failed_at, error, owner, part))
         except _Unreachable:
             log.error("load task %s: its failure could not be recorded: %s", task_id, error)
 
@@ -484,8 +491,8 @@ class LoadTasks:
             done = outage.patiently(lambda: self.store.parts(task.id))
             if done[number].state != "SUCCESS":
                 raise _Stopped
-        if all(p.state == "SUCCESS" for p in done):
-            self._finish(task.id, _combined(done) or {}, None, outage)
+        if all(p.state == "SUCCESS" for p in done):  # this part was the last to end
+            self._finish(task.id, _combined(done) or {}, None, outage, self.clock())
 
     def _load(
         self,

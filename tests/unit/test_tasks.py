@@ -855,3 +855,96 @@ def test_each_outage_is_given_the_whole_bound(db):
     tasks.run(task.id)
     assert outage.delays == [0.5, 1, 1.5, 0.5, 1, 1.5]
     assert tasks.get(task.id).state == "SUCCESS"
+
+
+class Ticking:
+    """A clock that moves one second on at each reading."""
+
+    def __init__(self, now=NOW):
+        self.now = now
+
+    def __call__(self):
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def clocked(store, method, clock, seen):
+    """Note the clock each time the store's method is called."""
+    record = getattr(store, method)
+
+    def call(*args):
+        seen.append(clock())
+        return record(*args)
+
+    setattr(store, method, call)
+
+
+def test_a_load_starts_before_its_first_chunk_and_finishes_after_its_last(db):
+    clock = Ticking()
+    tasks = make_tasks(db, clock=clock)
+    task = tasks.submit_all()
+    chunks = []
+    clocked(tasks.store, "progress", clock, chunks)
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert len(chunks) == 3
+    assert done.created_at < done.started_at < chunks[0]
+    assert chunks[-1] < done.finished_at
+
+
+def test_a_split_load_finishes_when_its_last_part_ends(db):
+    clock = Ticking()
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, clock=clock, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    started = tasks.get(task.id).started_at
+    chunks = []
+    clocked(tasks.store, "part_progress", clock, chunks)
+    for part in reversed(tasks.store.parts(task.id)):
+        tasks.run(task.id, part.part)
+    done = tasks.get(task.id)
+    assert done.state == "SUCCESS"
+    assert done.started_at == started < chunks[0]
+    assert chunks[-1] < done.finished_at
+
+
+def outage_clock(outage):
+    """The wall clock of a fake outage's time."""
+    return lambda: NOW + timedelta(seconds=outage.now)
+
+
+def test_a_load_is_finished_when_it_ended_not_when_its_result_could_be_written(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage)
+    tasks.clock = outage_clock(outage)
+    task = tasks.submit("departments")
+    store = tasks.store._target
+    record_finished = store.finished
+
+    def finished(*args):
+        if outage.back_at is None:
+            outage.now += 4  # the result is written 4 s after the load ended...
+            outage.cut(10)
+            raise DatabaseUnavailable()
+        return record_finished(*args)
+
+    store.finished = finished
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert done.state == "SUCCESS"
+    assert outage.now > 14  # ...and 10 s more
+    assert done.finished_at == NOW
+
+
+def test_a_load_that_waited_too_long_for_its_database_failed_when_it_gave_up(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage, retry_seconds=7)
+    tasks.clock = outage_clock(outage)
+    task = tasks.submit_all()
+    cut_after_first_progress(tasks, outage, 20)
+    tasks.run(task.id)
+    failed = tasks.get(task.id)
+    assert failed.state == "FAILURE"
+    assert outage.now >= 20  # written once the database was back...
+    assert failed.finished_at == NOW + timedelta(seconds=7)  # ...as of when the run gave up
