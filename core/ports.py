@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import IO, Any, Protocol, Self
+from typing import IO, Any, NamedTuple, Protocol, Self
 
 from domain.backups import BackupInfo, BackupMeta
 from domain.rejections import Rejection
@@ -126,6 +126,14 @@ class CsvSource(Protocol):
 
     def check(self) -> None:
         """Raise SourceUnavailable if the source cannot be reached."""
+
+
+class Progress(NamedTuple):
+    """How far a load has got: the records it has processed (stored or rejected), and the
+    bytes of its file read to get there, line ends included."""
+
+    rows_read: int
+    bytes_read: int
 
 
 ACTIVE = ("PENDING", "STARTED")  # the states of a task (or part) that has yet to end

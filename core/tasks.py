@@ -42,6 +42,7 @@ from core.ports import (
     CsvSource,
     Origin,
     PartRecord,
+    Progress,
     TaskQueue,
     TaskRecord,
     TaskStore,
@@ -464,9 +465,9 @@ class LoadTasks:
         part = parts[number]
         last_line = parts[number + 1].first_line - 1 if number + 1 < len(parts) else None
 
-        def progress(rows: int) -> None:
+        def progress(read: Progress) -> None:
             if lost.is_set() or not self.store.part_progress(
-                task.id, number, rows, owner, self._expiry()
+                task.id, number, read.rows_read, owner, self._expiry()
             ):
                 raise _Stopped
             outage.over()
@@ -512,9 +513,9 @@ class LoadTasks:
         done = 0
         for table, name in pairs:
 
-            def progress(rows: int, before: int = done) -> None:
+            def progress(read: Progress, before: int = done) -> None:
                 if lost.is_set() or not self.store.progress(
-                    task.id, before + rows, owner, self._expiry()
+                    task.id, before + read.rows_read, owner, self._expiry()
                 ):
                     raise _Stopped
                 outage.over()
