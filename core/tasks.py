@@ -73,9 +73,16 @@ class _Stopped(Exception):
 
 @dataclass
 class _Stored:
-    """What a run has stored: the summary of each table it loads, the last perhaps part way."""
+    """What a run has stored: the summary of each table it loads, the last perhaps part way,
+    and the bytes of its files (or its part) that the stored rows were read from."""
 
     summaries: dict[str, Summary] = field(default_factory=dict)
+    bytes_read: int = 0
+
+    def clear(self) -> None:
+        """Nothing stored: the run loads its files again from the start."""
+        self.summaries.clear()
+        self.bytes_read = 0
 
     def start(self, table: str) -> Summary:
         self.summaries[table] = Summary(table, keep=KEPT_REJECTIONS)
@@ -83,6 +90,9 @@ class _Stored:
 
     def processed(self) -> int:
         return sum(summary.processed for summary in self.summaries.values())
+
+    def read(self) -> Progress:
+        return Progress(self.processed(), self.bytes_read)
 
     def result(self, task: TaskRecord) -> dict[str, Any]:
         """As the task's result: one table's summary, or each table's for a load of all."""
@@ -363,11 +373,13 @@ class LoadTasks:
             result = stored.result(task)
             if part is None:
                 recorded = outage.patiently(
-                    lambda: self.store.stopped(task_id, result, stored.processed(), owner)
+                    lambda: self.store.stopped(task_id, result, stored.read(), owner)
                 )
             else:
                 recorded = outage.patiently(
-                    lambda: self.store.part_stopped(task_id, part, result, owner, _combined)
+                    lambda: self.store.part_stopped(
+                        task_id, part, result, stored.read(), owner, _combined
+                    )
                 )
         except _Unreachable as error:
             log.error("load task %s: what it stored could not be recorded: %s", task_id, error)
@@ -429,14 +441,23 @@ class LoadTasks:
             return False
         parts = self.store.parts(task.id)
         if not parts:
-            if self.source.size(task.source) <= self.part_bytes:
+            size = self.source.size(task.source)
+            if size <= self.part_bytes:
                 return False
             with self.source.open(task.source) as stream:
                 cuts = split(stream, self.part_bytes)
             if len(cuts) < 2:
                 return False
             parts = [
-                PartRecord(task.id, n, c.start, c.end, c.first_line) for n, c in enumerate(cuts)
+                PartRecord(
+                    task.id,
+                    n,
+                    c.start,
+                    c.end,
+                    c.first_line,
+                    bytes_total=(size if c.end is None else c.end) - c.start,
+                )
+                for n, c in enumerate(cuts)
             ]
             self.store.add_parts(parts)
         for part in parts:
@@ -466,13 +487,15 @@ class LoadTasks:
         last_line = parts[number + 1].first_line - 1 if number + 1 < len(parts) else None
 
         def progress(read: Progress) -> None:
+            stored.bytes_read = read.bytes_read
             if lost.is_set() or not self.store.part_progress(
-                task.id, number, read.rows_read, owner, self._expiry()
+                task.id, number, read, owner, self._expiry()
             ):
                 raise _Stopped
             outage.over()
 
         def load() -> Summary:
+            stored.bytes_read = 0
             origin = self._fresh_start(task, lines=(part.first_line, last_line))
             with self.source.open(task.source, part.start, part.end) as stream:
                 return load_csv(
@@ -503,19 +526,23 @@ class LoadTasks:
         outage: _Outage,
         stored: _Stored,
     ) -> None:
-        """Load the task's file (each table's, for a load of all), counting into stored."""
+        """Load the task's file (each table's, for a load of all), counting into stored;
+        its progress is the rows and bytes read of all its files."""
         origin = self._fresh_start(task)
-        stored.summaries.clear()
+        stored.clear()
         if task.table == ALL_TABLES:
             pairs = list(zip(LOAD_ORDER, task.source.split(","), strict=True))
         else:
             pairs = [(task.table, task.source)]
+        total = self._size(task, [name for _, name in pairs])
         done = 0
         for table, name in pairs:
 
-            def progress(read: Progress, before: int = done) -> None:
+            def progress(read: Progress, rows: int = done, before: int = stored.bytes_read) -> None:
+                stored.bytes_read = before + read.bytes_read
+                whole = Progress(rows + read.rows_read, stored.bytes_read)
                 if lost.is_set() or not self.store.progress(
-                    task.id, before + read.rows_read, owner, self._expiry()
+                    task.id, whole, total, owner, self._expiry()
                 ):
                     raise _Stopped
                 outage.over()
@@ -532,6 +559,14 @@ class LoadTasks:
                     max_record=self.max_record_bytes,
                 )
             done += summary.processed
+
+    def _size(self, task: TaskRecord, names: list[str]) -> int | None:
+        """The size of the files as their load starts; if one is missing (the load fails
+        once it gets to it), the size they had when the task was submitted."""
+        try:
+            return sum(self.source.size(name) for name in names)
+        except SourceFileNotFound:
+            return task.bytes_total
 
     def _fresh_start(self, task: TaskRecord, lines: tuple[int, int | None] | None = None) -> Origin:
         """Forget the rejections an earlier attempt stored (on these lines), as it is run again."""
@@ -560,6 +595,7 @@ class LoadTasks:
             source=source,
             created_at=now,
             runner=self.queue.runner,
+            bytes_total=sum(self.source.size(name) for name in source.split(",")),
         )
         if not self.queue.durable:  # held by this process while in its memory
             task.lease_owner, task.lease_expires_at = self.owner, self._expiry(now)

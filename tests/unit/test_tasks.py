@@ -266,9 +266,9 @@ def test_a_run_that_lost_its_lease_stops_and_writes_nothing(db):
     store = tasks.store
     record_progress = store.progress
 
-    def taken_over_meanwhile(task_id, rows, owner, expires):
+    def taken_over_meanwhile(task_id, read, total, owner, expires):
         store.tasks[task_id].lease_owner = "another/run"
-        return record_progress(task_id, rows, owner, expires)
+        return record_progress(task_id, read, total, owner, expires)
 
     store.progress = taken_over_meanwhile
     tasks.run(task.id)
@@ -647,10 +647,10 @@ def test_a_running_load_cancelled_stops_at_its_next_chunk_and_says_what_it_store
     task = tasks.submit_all()
     record_progress = tasks.store.progress
 
-    def cancelled_meanwhile(task_id, rows, owner, expires):
-        if rows == 1:  # the departments are stored: cancelled before the jobs are
+    def cancelled_meanwhile(task_id, read, total, owner, expires):
+        if read.rows_read == 1:  # the departments are stored: cancelled before the jobs are
             tasks.cancel(task_id)
-        return record_progress(task_id, rows, owner, expires)
+        return record_progress(task_id, read, total, owner, expires)
 
     tasks.store.progress = cancelled_meanwhile
     tasks.run(task.id)
@@ -776,9 +776,9 @@ def test_a_split_load_cancelled_keeps_its_parts_results_and_a_retry_loads_the_re
     tasks.run(task.id, 0)
     record_progress = tasks.store.part_progress
 
-    def cancelled_meanwhile(task_id, part, rows, owner, expires):
+    def cancelled_meanwhile(task_id, part, read, owner, expires):
         tasks.cancel(task_id)
-        return record_progress(task_id, part, rows, owner, expires)
+        return record_progress(task_id, part, read, owner, expires)
 
     tasks.store.part_progress = cancelled_meanwhile
     tasks.run(task.id, 1)  # stops after its chunk, as the task was cancelled during it
@@ -948,3 +948,88 @@ def test_a_load_that_waited_too_long_for_its_database_failed_when_it_gave_up(db)
     assert failed.state == "FAILURE"
     assert outage.now >= 20  # written once the database was back...
     assert failed.finished_at == NOW + timedelta(seconds=7)  # ...as of when the run gave up
+
+
+def test_a_load_of_all_tables_reads_the_bytes_of_all_its_files(db):
+    tasks = make_tasks(db)
+    task = tasks.submit_all()
+    sizes = [len(FILES[name]) for name in ("departments.csv", "jobs.csv", "hired_employees.csv")]
+    assert (task.bytes_read, task.bytes_total) == (0, sum(sizes))
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert tasks.store.bytes_seen == [sizes[0], sizes[0] + sizes[1], sum(sizes)]
+    assert (done.bytes_read, done.bytes_total) == (sum(sizes), sum(sizes))
+
+
+def test_a_file_changed_since_its_load_was_submitted_is_measured_as_its_load_starts(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("jobs")
+    tasks.source.files["jobs.csv"] = b"1,Clerk\n2,Welder\n"
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.rows_read, done.bytes_read, done.bytes_total) == (2, 17, 17)
+
+
+def test_a_split_load_reads_the_bytes_of_its_parts(db):
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    assert [p.bytes_total for p in parts] == [
+        (p.end if p.end is not None else len(data)) - p.start for p in parts
+    ]
+    assert tasks.get(task.id).bytes_total == len(data)
+    read = 0
+    for part in parts:
+        tasks.run(task.id, part.part)
+        read += part.bytes_total
+        assert tasks.get(task.id).bytes_read == read
+    done = tasks.get(task.id)
+    assert (done.state, done.bytes_read, done.bytes_total) == ("SUCCESS", len(data), len(data))
+
+
+def test_a_cancelled_load_records_the_bytes_its_stored_rows_were_read_from(db):
+    tasks = make_tasks(db)
+    task = tasks.submit_all()
+    record_progress = tasks.store.progress
+
+    def cancelled_meanwhile(task_id, read, total, owner, expires):
+        tasks.cancel(task_id)  # as the departments are stored: this write is refused
+        return record_progress(task_id, read, total, owner, expires)
+
+    tasks.store.progress = cancelled_meanwhile
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.rows_read, done.bytes_read) == (
+        "CANCELLED",
+        1,
+        len(FILES["departments.csv"]),
+    )
+
+
+def test_a_split_load_cancelled_and_retried_counts_the_bytes_of_the_parts_that_succeeded(db):
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    tasks.run(task.id, 0)
+    record_progress = tasks.store.part_progress
+
+    def cancelled_meanwhile(task_id, part, read, owner, expires):
+        tasks.cancel(task_id)
+        return record_progress(task_id, part, read, owner, expires)
+
+    tasks.store.part_progress = cancelled_meanwhile
+    tasks.run(task.id, 1)
+    tasks.store.part_progress = record_progress
+    cancelled = tasks.get(task.id)
+    assert cancelled.bytes_read == parts[0].bytes_total + parts[1].bytes_total
+    tasks.retry(task.id)
+    assert tasks.get(task.id).bytes_read == parts[0].bytes_total
+    tasks.run(task.id)
+    for part in parts[1:]:
+        tasks.run(task.id, part.part)
+    done = tasks.get(task.id)
+    assert (done.state, done.bytes_read, done.bytes_total) == ("SUCCESS", len(data), len(data))
