@@ -137,6 +137,7 @@ class Progress(NamedTuple):
 
 
 ACTIVE = ("PENDING", "STARTED")  # the states of a task (or part) that has yet to end
+FINISHED = ("SUCCESS", "FAILURE", "CANCELLED")  # the states of one that ended
 
 
 @dataclass

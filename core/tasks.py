@@ -49,11 +49,11 @@ from core.ports import (
     UnitOfWorkFactory,
 )
 from core.splitting import split
+from core.task_progress import TaskProgress, progress_of
 from domain.summary import Summary
 from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
-FINISHED = ("SUCCESS", "FAILURE", "CANCELLED")
 LEASE_SECONDS = 60.0
 MAX_ATTEMPTS = 3  # a task (or part) started this many times without ending fails
 RETRY_SECONDS = 300.0  # how long a run waits for its database to come back
@@ -210,6 +210,14 @@ class LoadTasks:
         if task is None:
             raise NotFound(f"no task with id {task_id!r}")
         return task
+
+    def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
+        """A page of the tasks, newest first, and how many there are."""
+        return self.store.page(page, per_page)
+
+    def progress(self, task: TaskRecord) -> TaskProgress:
+        """How far the task has got, as of now."""
+        return progress_of(task, self.clock())
 
     def cancel(self, task_id: str) -> TaskRecord:
         """Cancel a PENDING or STARTED task. Its run stops at the next chunk and records what
