@@ -443,7 +443,9 @@ class LoadTasks:
     def _split(self, task: TaskRecord, owner: str) -> bool:
         """Queue the parts of a large single-table load; False if it is not split.
 
-        Once its parts are queued the task's own lease ends: each part holds its own.
+        Once its parts are queued the task's own lease ends: each part holds its own. A task
+        whose parts all succeeded already (retried after it was cancelled as its last part
+        ended) has nothing to queue: it succeeds at once.
         """
         if self.part_bytes <= 0 or task.table == ALL_TABLES:
             return False
@@ -468,6 +470,10 @@ class LoadTasks:
                 for n, c in enumerate(cuts)
             ]
             self.store.add_parts(parts)
+        if all(part.state == "SUCCESS" for part in parts):
+            if not self.store.finished(task.id, self.clock(), _combined(parts) or {}, owner):
+                self.store.release(task.id, None, owner)  # cancelled meanwhile
+            return True
         for part in parts:
             if part.state != "SUCCESS" and self._hold(task.id, part.part):
                 self.queue.enqueue(task.id, part.part)

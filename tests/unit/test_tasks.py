@@ -1033,3 +1033,33 @@ def test_a_split_load_cancelled_and_retried_counts_the_bytes_of_the_parts_that_s
         tasks.run(task.id, part.part)
     done = tasks.get(task.id)
     assert (done.state, done.bytes_read, done.bytes_total) == ("SUCCESS", len(data), len(data))
+
+
+def test_a_split_load_cancelled_as_its_last_part_ended_and_retried_finishes_at_once(db):
+    clock = Ticking()
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, clock=clock, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    record_finished = tasks.store.finished
+
+    def cancelled_first(task_id, at, result, owner):
+        tasks.cancel(task_id)
+        return record_finished(task_id, at, result, owner)
+
+    tasks.store.finished = cancelled_first
+    for part in parts:
+        tasks.run(task.id, part.part)
+    tasks.store.finished = record_finished
+    cancelled = tasks.get(task.id)
+    assert (cancelled.state, cancelled.result["processed"]) == ("CANCELLED", 300)
+    assert {p.state for p in tasks.store.parts(task.id)} == {"SUCCESS"}
+    tasks.queue.queued.clear()
+    tasks.retry(task.id)
+    tasks.run(task.id)  # every part is done: nothing to queue, the task ends now
+    done = tasks.get(task.id)
+    assert tasks.queue.queued == [task.id]
+    assert (done.state, done.result["processed"], done.rows_read) == ("SUCCESS", 300, 300)
+    assert (done.bytes_read, done.lease_owner) == (len(data), None)
+    assert done.started_at < done.finished_at
