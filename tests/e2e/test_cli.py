@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.tables import LOAD_ORDER
 from tests.conftest import PROJECT, load
 
 FLASK = Path(sys.executable).parent / "flask"
@@ -83,3 +84,39 @@ def test_the_commands_are_listed_by_a_real_process(tmp_path):
     )
     for command in ("backup", "backups", "check", "rejections", "report", "restore"):
         assert f"  {command} " in shown.stdout
+
+
+def test_load_runs_every_table_and_says_what_it_did(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["load"])
+    assert result.exit_code == 0, result.output
+    tables = {t: client.get(f"/{t.replace('_', '-')}").json["total"] for t in LOAD_ORDER}
+    rejected = {
+        t: client.get("/rejections", query_string={"table": t}).json["total"] for t in LOAD_ORDER
+    }
+    summaries = [line for line in result.output.splitlines() if line.split(":")[0] in tables]
+    assert [line.split(":")[0] for line in summaries] == list(LOAD_ORDER)
+    for line, table in zip(summaries, LOAD_ORDER, strict=True):
+        assert f"{tables[table]} inserted" in line
+        assert f"{rejected[table]} rejected" in line
+    strict = runner.invoke(args=["load", "--strict"])
+    assert strict.exit_code == 1
+    assert f"Error: {sum(rejected.values())} rows were rejected" in strict.output
+    assert "already there" in strict.output
+
+
+def test_load_of_a_file_shows_its_first_rejections_and_tasks_lists_it(app, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_bytes(b"1,Sales\nx,Bad\n2,Ops\n")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["load", "departments", "--file", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "departments: 3 rows, 2 inserted, 0 already there, 1 rejected (3 lines)" in result.output
+    assert "  line 2: invalid_integer: 'x' is not a whole number" in result.output
+    listed = runner.invoke(args=["tasks"]).output.splitlines()
+    assert listed[0].split() == ["task", "table", "state", "rows", "%", "created"]
+    assert listed[2].split()[1:5] == ["departments", "SUCCESS", "3", "100.0"]
+    assert listed[-1] == "1 of 1 tasks"
+    refused = runner.invoke(args=["load", "--file", str(data)])
+    assert refused.exit_code == 2
+    assert "--file loads one table: name it" in refused.output
