@@ -120,3 +120,16 @@ def test_load_of_a_file_shows_its_first_rejections_and_tasks_lists_it(app, tmp_p
     refused = runner.invoke(args=["load", "--file", str(data)])
     assert refused.exit_code == 2
     assert "--file loads one table: name it" in refused.output
+
+
+def test_python_main_help_says_how_to_run_it_instead_of_serving():
+    shown = subprocess.run(
+        [sys.executable, "main.py", "--help"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert shown.stdout.startswith("python main.py             serve the API")
+    assert "flask --app main --help" in shown.stdout
