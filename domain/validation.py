@@ -26,7 +26,6 @@ _JSON_PARSERS: dict[Kind, Callable[[Any], Any]] = {
     Kind.TEXT: f.text_from_json,
     Kind.DATETIME: f.datetime_from_json,
 }
-_UNKNOWN_REFERENCE = {"departments": Reason.UNKNOWN_DEPARTMENT, "jobs": Reason.UNKNOWN_JOB}
 
 
 class Candidate(NamedTuple):
@@ -217,9 +216,9 @@ class RowChecker:
 
 def unknown_reference(column: Column, value: int) -> tuple[Reason, str]:
     """The reason and message of a reference to a row its table lacks."""
-    assert column.references is not None
+    assert column.references is not None and column.missing is not None
     singular = column.references.rstrip("s")
-    return _UNKNOWN_REFERENCE[column.references], f"no {singular} with id {value}"
+    return column.missing, f"no {singular} with id {value}"
 
 
 def _plain_id(value: object) -> int | None:
