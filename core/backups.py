@@ -11,7 +11,7 @@ from itertools import islice
 from core.errors import Conflict, InvalidBackup, LoadInProgress, NotFound
 from core.ports import BackupStore, TaskStore, UnitOfWork, UnitOfWorkFactory
 from core.tasks import ALL_TABLES
-from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, value_problem
+from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, stored_problem
 from domain.reports import SUMMARISED, hire_counts
 from domain.seen_ids import SeenIds
 from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TABLES, TableSpec, table_spec
@@ -145,9 +145,8 @@ class Backups:
     ) -> Iterator[Values]:
         """The rows of a backup, checked one by one and, at the end, against its header."""
         digest, seen = RowDigest(), SeenIds()
-        kinds = [c.kind.value for c in spec.columns]
         for values in rows:
-            problem = value_problem(kinds, values)
+            problem = stored_problem(spec, values)
             if problem is None and not seen.add(values[0]):
                 problem = f"id {values[0]} appears twice"
             if problem is not None:

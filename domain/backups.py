@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
+
+from domain.fields import FIELDS, FieldError
+from domain.tables import TableSpec
 
 SCHEMA_VERSION = "1"
 
@@ -68,27 +72,23 @@ def backup_name(table: str, at: datetime, unique: str) -> str:
     return f"{table}-{at.astimezone(UTC):%Y%m%dT%H%M%S%fZ}-{unique}.avro"
 
 
-def value_problem(kinds: Iterable[str], values: tuple[Any, ...]) -> str | None:
-    """Why a row read from a backup cannot be a row of its table, or None."""
-    kinds = list(kinds)
-    if len(values) != len(kinds):
-        return f"{len(values)} values, expected {len(kinds)}"
-    for kind, value in zip(kinds, values, strict=True):
-        if kind in ("id", "reference"):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or not 1 <= value <= 2_147_483_647
-            ):
-                return f"{value!r} is not an id"
-        elif kind == "text":
-            if (
-                not isinstance(value, str)
-                or not value.strip()
-                or len(value) > 255
-                or "\x00" in value
-            ):
-                return f"{value!r} is not a valid text value"
-        elif kind == "datetime" and (not isinstance(value, datetime) or value.tzinfo is None):
-            return f"{value!r} is not a UTC datetime"
+def stored_problem(spec: TableSpec, values: tuple[Any, ...]) -> str | None:
+    """Why a row read from a backup cannot be a row of its table, or None.
+
+    Each value must be one the table's rules give (domain.fields, `stored`); whether the
+    ids it refers to exist is checked once the whole backup is read.
+    """
+    checks = _stored_checks(spec)
+    if len(values) != len(checks):
+        return f"{len(values)} values, expected {len(checks)}"
+    try:
+        for check, value in zip(checks, values, strict=True):
+            check(value)
+    except FieldError as error:
+        return error.message
     return None
+
+
+@cache
+def _stored_checks(spec: TableSpec) -> tuple[Callable[[object], object], ...]:
+    return tuple(FIELDS[c.kind].stored for c in spec.columns)

@@ -7,26 +7,12 @@ from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from domain import fields as f
-from domain.fast_rows import fast_json_row, fast_line, fast_row
+from domain.fast_rows import quick_checks
+from domain.fields import FIELDS, MAX_ID, FieldError
 from domain.rejections import Reason, Rejection
 from domain.seen_ids import SeenIds
 from domain.tables import Column, Kind, TableSpec
 from domain.validation_types import Values
-
-_TEXT_PARSERS: dict[Kind, Callable[[str], Any]] = {
-    Kind.ID: f.int_from_text,
-    Kind.REFERENCE: f.int_from_text,
-    Kind.TEXT: f.text_from_text,
-    Kind.DATETIME: f.datetime_from_text,
-}
-_JSON_PARSERS: dict[Kind, Callable[[Any], Any]] = {
-    Kind.ID: f.int_from_json,
-    Kind.REFERENCE: f.int_from_json,
-    Kind.TEXT: f.text_from_json,
-    Kind.DATETIME: f.datetime_from_json,
-}
-_UNKNOWN_REFERENCE = {"departments": Reason.UNKNOWN_DEPARTMENT, "jobs": Reason.UNKNOWN_JOB}
 
 
 class Candidate(NamedTuple):
@@ -94,14 +80,14 @@ class RowChecker:
     seen: SeenIds = field(default_factory=SeenIds)
 
     def __post_init__(self) -> None:
-        self._fast = fast_row(self.spec.name, self.known)
-        self._fast_line = fast_line(self.spec.name, self.known, len(self.spec.columns))
-        self._fast_json = fast_json_row(self.spec.name, self.known)
+        self._fast_line, self._fast, self._fast_json = quick_checks(self.spec, self.known)
+        self._from_text = tuple(FIELDS[c.kind].text for c in self.spec.columns)
+        self._from_json = tuple(FIELDS[c.kind].json for c in self.spec.columns)
         self._width = len(self.spec.columns)
         self._keys = frozenset(self.spec.column_names)
 
     def check_csv(self, fields: list[str], line: int, raw: str) -> Candidate | Rejection:
-        if self._fast is not None and len(fields) == self._width:
+        if len(fields) == self._width:
             values = self._fast(fields)
             if values is not None and self.seen.add(values[0]):
                 return Candidate(self.spec.name, values, raw, line)
@@ -119,7 +105,7 @@ class RowChecker:
         quick, seen, table = self._fast_line, self.seen.add, self.spec.name
         make = tuple.__new__  # Candidate(table, values, line, number), at a third of the cost
         for number, line in enumerate(lines, first_line):
-            values = quick(line) if quick is not None else None
+            values = quick(line)
             if values is not None and seen(values[0]):
                 candidates.append(make(Candidate, (table, values, line, number, None)))
             elif line and not line.isspace():
@@ -139,10 +125,10 @@ class RowChecker:
                 f"({', '.join(self.spec.column_names)})",
                 where,
             )
-        return self._check(fields, _TEXT_PARSERS, where)
+        return self._check(fields, self._from_text, where)
 
     def check_json(self, row: object, index: int) -> Candidate | Rejection:
-        if self._fast_json is not None and type(row) is dict and row.keys() == self._keys:
+        if type(row) is dict and row.keys() == self._keys:
             values = self._fast_json(row)
             if values is not None and self.seen.add(values[0]):
                 return Candidate(self.spec.name, values, JsonRaw(row), position=index)
@@ -163,17 +149,17 @@ class RowChecker:
                 record_id=_plain_id(row.get("id")),
             )
         values = [row.get(name) for name in self.spec.column_names]
-        return self._check(values, _JSON_PARSERS, where)
+        return self._check(values, self._from_json, where)
 
     def _check(
-        self, raw_values: list[Any], parsers: Mapping[Kind, Callable[[Any], Any]], where: _Where
+        self, raw_values: list[Any], parsers: tuple[Callable[[Any], Any], ...], where: _Where
     ) -> Candidate | Rejection:
         values: list[Any] = []
         record_id: int | None = None
-        for column, raw_value in zip(self.spec.columns, raw_values, strict=True):
+        for column, parse, raw_value in zip(self.spec.columns, parsers, raw_values, strict=True):
             try:
-                value = parsers[column.kind](raw_value)
-            except f.FieldError as error:
+                value = parse(raw_value)
+            except FieldError as error:
                 return self._rejection(
                     error.reason, error.message, where, field=column.name, record_id=record_id
                 )
@@ -217,12 +203,12 @@ class RowChecker:
 
 def unknown_reference(column: Column, value: int) -> tuple[Reason, str]:
     """The reason and message of a reference to a row its table lacks."""
-    assert column.references is not None
+    assert column.references is not None and column.missing is not None
     singular = column.references.rstrip("s")
-    return _UNKNOWN_REFERENCE[column.references], f"no {singular} with id {value}"
+    return column.missing, f"no {singular} with id {value}"
 
 
 def _plain_id(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= f.MAX_ID:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
         return value
     return None

@@ -18,7 +18,7 @@ def _reason(parse, value) -> Reason:
     [("1", 1), (" 42 ", 42), ("007", 7), ("2147483647", 2147483647), ("0000000000001", 1)],
 )
 def test_csv_integers_accept_digits_only_after_trimming(text, expected):
-    assert fields.int_from_text(text) == expected
+    assert fields.ID.text(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ def test_csv_integers_accept_digits_only_after_trimming(text, expected):
     ],
 )
 def test_csv_integers_refuse(text, reason):
-    assert _reason(fields.int_from_text, text) is reason
+    assert _reason(fields.ID.text, text) is reason
 
 
 @pytest.mark.parametrize(
@@ -56,11 +56,11 @@ def test_csv_integers_refuse(text, reason):
     ],
 )
 def test_json_integers_must_be_json_integers_in_range(value, reason):
-    assert _reason(fields.int_from_json, value) is reason
+    assert _reason(fields.ID.json, value) is reason
 
 
 def test_json_integer_accepted():
-    assert fields.int_from_json(2147483647) == 2147483647
+    assert fields.ID.json(2147483647) == 2147483647
 
 
 @pytest.mark.parametrize(
@@ -68,19 +68,19 @@ def test_json_integer_accepted():
     [(" Sales ", "Sales"), ("Ingeniería", "Ingeniería"), ("x" * 255, "x" * 255), ("李雷", "李雷")],
 )
 def test_text_is_trimmed(text, expected):
-    assert fields.text_from_text(text) == expected
-    assert fields.text_from_json(text) == expected
+    assert fields.TEXT.text(text) == expected
+    assert fields.TEXT.json(text) == expected
 
 
 @pytest.mark.parametrize(
     ("parse", "value", "reason"),
     [
-        (fields.text_from_text, "", Reason.REQUIRED),
-        (fields.text_from_text, " \t ", Reason.REQUIRED),
-        (fields.text_from_text, "x" * 256, Reason.TOO_LONG),
-        (fields.text_from_json, None, Reason.REQUIRED),
-        (fields.text_from_json, 12, Reason.INVALID_TEXT),
-        (fields.text_from_json, {"a": 1}, Reason.INVALID_TEXT),
+        (fields.TEXT.text, "", Reason.REQUIRED),
+        (fields.TEXT.text, " \t ", Reason.REQUIRED),
+        (fields.TEXT.text, "x" * 256, Reason.TOO_LONG),
+        (fields.TEXT.json, None, Reason.REQUIRED),
+        (fields.TEXT.json, 12, Reason.INVALID_TEXT),
+        (fields.TEXT.json, {"a": 1}, Reason.INVALID_TEXT),
     ],
 )
 def test_text_refused(parse, value, reason):
@@ -101,7 +101,7 @@ def test_text_refused(parse, value, reason):
     ],
 )
 def test_datetimes_are_iso_8601_and_stored_as_utc(text, expected):
-    parsed = fields.datetime_from_text(text)
+    parsed = fields.DATETIME.text(text)
     assert parsed == expected
     assert parsed.tzinfo is UTC
 
@@ -124,7 +124,7 @@ def test_datetimes_are_iso_8601_and_stored_as_utc(text, expected):
     ],
 )
 def test_datetimes_refused(text):
-    assert _reason(fields.datetime_from_text, text) is Reason.INVALID_DATETIME
+    assert _reason(fields.DATETIME.text, text) is Reason.INVALID_DATETIME
 
 
 @pytest.mark.parametrize(
@@ -132,4 +132,4 @@ def test_datetimes_refused(text):
     [(None, Reason.REQUIRED), ("", Reason.REQUIRED), (20211107, Reason.INVALID_DATETIME)],
 )
 def test_json_datetimes(value, reason):
-    assert _reason(fields.datetime_from_json, value) is reason
+    assert _reason(fields.DATETIME.json, value) is reason
