@@ -14,7 +14,7 @@ from core.tasks import ALL_TABLES
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, stored_problem
 from domain.reports import SUMMARISED, hire_counts
 from domain.seen_ids import SeenIds
-from domain.tables import LOAD_ORDER, REFERENCED_TABLES, TABLES, TableSpec, table_spec
+from domain.tables import TABLES, TableSpec, load_order, table_spec
 from domain.validation_types import Values
 
 CHUNK_ROWS = 50_000
@@ -87,7 +87,7 @@ class Backups:
         may), and it for them. A restore under a running load of one of its tables is
         refused, so that the load's result stays true.
         """
-        specs = [table_spec(t) for t in LOAD_ORDER if t in choices]
+        specs = [table_spec(t) for t in load_order(TABLES.values()) if t in choices]
         for name in choices:
             table_spec(name)
         files = [(spec, choices[spec.name] or self._newest(spec.name)) for spec in specs]
@@ -189,7 +189,7 @@ class Backups:
         spec = restoring.spec
         references = [(i, c.references) for i, c in enumerate(spec.columns) if c.references]
         restoring.refers = {table: set() for _, table in references}
-        keep_ids = spec.name in REFERENCED_TABLES
+        keep_ids = any(spec.name in t.references for t in TABLES.values())
         with self.store.read(restoring.name) as file:
             rows = self._verified_rows(spec, restoring.name, file.meta, file.rows())
             while chunk := list(islice(rows, CHUNK_ROWS)):

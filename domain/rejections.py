@@ -19,6 +19,7 @@ class Reason(StrEnum):
     INVALID_DATETIME = "invalid_datetime"
     UNKNOWN_DEPARTMENT = "unknown_department"
     UNKNOWN_JOB = "unknown_job"
+    UNKNOWN_REFERENCE = "unknown_reference"  # of a table without a reason code of its own
     WRONG_FIELD_COUNT = "wrong_field_count"
     INVALID_ENCODING = "invalid_encoding"
     DUPLICATE_ID = "duplicate_id"
