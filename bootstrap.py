@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from celery import Celery
 
@@ -16,6 +17,7 @@ from core.backups import Backups
 from core.batches import Batches
 from core.consistency import Consistency
 from core.errors import DatabaseUnavailable
+from core.idempotency import Idempotency
 from core.listings import Listings
 from core.ports import BackupStore, CsvSource, TaskQueue
 from core.reports import Reports
@@ -25,6 +27,7 @@ from core.tasks import LoadTasks
 from infra.backup.blob_store import BlobBackupStore
 from infra.backup.folder_store import FolderBackupStore
 from infra.db.engine import make_engine
+from infra.db.idempotency_store import SqlIdempotencyStore
 from infra.db.migrate import upgrade
 from infra.db.read_model import SqlReadModel
 from infra.db.report_queries import SqlReportQueries
@@ -92,6 +95,9 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         consistency=Consistency(uow_factory),
         source_files=SourceFiles(source),
         readiness=Readiness(read_model, source, backup_store, queue, prepared),
+        idempotency=Idempotency(
+            SqlIdempotencyStore(engine), ttl=timedelta(hours=settings.idempotency_ttl_hours)
+        ),
         closers=closers,
         prepare=prepared,
     )

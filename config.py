@@ -36,6 +36,7 @@ class Settings:
     max_record_kb: int = 64
     task_lease_seconds: float = 60.0
     load_retry_seconds: float = 300.0
+    idempotency_ttl_hours: float = 24.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +89,12 @@ class Settings:
             ),
             load_retry_seconds=_float(
                 "LOAD_RETRY_SECONDS", get("LOAD_RETRY_SECONDS"), defaults.load_retry_seconds
+            ),
+            idempotency_ttl_hours=_float(
+                "IDEMPOTENCY_TTL_HOURS",
+                get("IDEMPOTENCY_TTL_HOURS"),
+                defaults.idempotency_ttl_hours,
+                low=0.01,
             ),
         )
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from api.deps import services
+from api.idempotency import idempotent
 from api.schemas import BackupArgs, RestoreAllBody, RestoreBody, json_body, query_args
 from domain.tables import LOAD_ORDER, table_spec
 
@@ -14,12 +15,14 @@ bp = Blueprint("backups", __name__)
 
 
 @bp.post("/backup/<table>")
+@idempotent
 def backup_table(table: str) -> tuple[Response, int]:
     (made,) = services().backups.backup([table_spec(table).name])
     return jsonify(made.as_dict()), 201
 
 
 @bp.post("/backup")
+@idempotent
 def backup_all() -> tuple[Response, int]:
     made = services().backups.backup(list(LOAD_ORDER))
     return jsonify({"items": [b.as_dict() for b in made]}), 201
@@ -33,6 +36,7 @@ def list_backups() -> Response:
 
 
 @bp.post("/restore/<table>")
+@idempotent
 def restore_table(table: str) -> Response:
     spec = table_spec(table)
     body: dict[str, Any] = RestoreBody().load(json_body(required=False, absent={}))
@@ -41,6 +45,7 @@ def restore_table(table: str) -> Response:
 
 
 @bp.post("/restore")
+@idempotent
 def restore_all() -> Response:
     body: dict[str, Any] = RestoreAllBody().load(json_body(required=False, absent={}))
     chosen: dict[str, str | None] = {t: None for t in LOAD_ORDER}

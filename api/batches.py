@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import ValidationError
 
 from api.deps import services
+from api.idempotency import idempotent
 from api.metrics import count_rows
 from api.schemas import BatchBody, json_body
 from core.errors import InvalidBatch
@@ -15,6 +16,7 @@ bp = Blueprint("batches", __name__)
 
 
 @bp.post("/batch/<table>")
+@idempotent
 def batch(table: str) -> Response:
     table_spec(table)  # an unknown table is a 404 before the body is read
     body = json_body()

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from api.deps import services
+from api.idempotency import idempotent
 from api.schemas import PageArgs, query_args
 from core.errors import InvalidRequest
 from core.ports import TaskRecord
@@ -16,11 +17,13 @@ bp = Blueprint("loads", __name__)
 
 
 @bp.post("/upload-files")
+@idempotent
 def upload_files() -> tuple[Response, int, dict[str, str]]:
     return _accepted(services().loads.submit_all())
 
 
 @bp.post("/upload/<table>")
+@idempotent
 def upload_table(table: str) -> tuple[Response, int, dict[str, str]]:
     spec = table_spec(table)
     loads = services().loads

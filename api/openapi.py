@@ -7,6 +7,8 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from api.idempotency import HEADER as IDEMPOTENCY_KEY
+from api.idempotency import REPLAYED
 from api.listings import listing_path
 from api.schemas import (
     STORABLE_PATTERN,
@@ -18,6 +20,7 @@ from api.schemas import (
     RestoreAllBody,
     RestoreBody,
 )
+from core.idempotency import KEY_PATTERN, MAX_KEY
 from domain.tables import TABLES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -88,6 +91,51 @@ def _op(summary: str, ok: dict[str, Any], *errors: int, **extra: Any) -> dict[st
 def _op_without_parts(summary: str, ok: dict[str, Any]) -> dict[str, Any]:
     """An operation that needs no database nor storage: it never answers 503."""
     return {"summary": summary, "responses": ok}
+
+
+_IDEMPOTENCY_KEY = {
+    "name": IDEMPOTENCY_KEY,
+    "in": "header",
+    "required": False,
+    "description": (
+        "A key of your choosing (a UUID, say) that makes the request safe to send again: the "
+        "same key with the same request replays the first answer, with nothing done again; "
+        "with another request it is a 422 idempotency_key_reused; while the first request "
+        "runs, a 409 idempotency_key_in_use. Kept 24 hours (IDEMPOTENCY_TTL_HOURS), per API key."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY, "pattern": KEY_PATTERN},
+}
+_REPLAYED = {
+    REPLAYED: {
+        "description": "true when this is the answer kept for the Idempotency-Key, replayed",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+# The writes that take an Idempotency-Key (the routes marked @idempotent).
+IDEMPOTENT_PATHS = (
+    "/upload-files",
+    "/upload/{table}",
+    "/batch/{table}",
+    "/backup/{table}",
+    "/backup",
+    "/restore/{table}",
+    "/restore",
+)
+
+
+def _idempotent(operation: dict[str, Any]) -> dict[str, Any]:
+    """A write that takes an Idempotency-Key: its parameter, the answers it adds."""
+    operation["parameters"] = [*operation.get("parameters", []), _IDEMPOTENCY_KEY]
+    responses = operation["responses"]
+    for status, answer in list(responses.items()):
+        if status.startswith("2"):
+            responses[status] = {**answer, "headers": {**answer.get("headers", {}), **_REPLAYED}}
+    for code in (400, 409, 422):
+        responses.setdefault(str(code), _answer("error", _ERROR))
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
 
 
 def _report(summary: str) -> dict[str, Any]:
@@ -332,6 +380,8 @@ def build_spec(version: str) -> dict[str, Any]:
                 parameters=[{"in": "query", "schema": PageArgs}],
             )
         }
+    for path in IDEMPOTENT_PATHS:
+        _idempotent(paths[path]["post"])
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -367,6 +367,44 @@ class ReadModel(Protocol):
         """Raise DatabaseUnavailable if the database cannot be reached."""
 
 
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The answer given to the first request sent with an idempotency key, to be replayed."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What is recorded of an idempotency key: the fingerprint of the request that took it,
+    and its answer (None while that request runs)."""
+
+    fingerprint: str
+    answer: StoredAnswer | None
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys, each unique within its scope (the caller's API key name)."""
+
+    def claim(
+        self, scope: str, key: str, fingerprint: str, now: datetime, expires: datetime
+    ) -> KeyRecord | None:
+        """Record the key as taken by a running request, until expires: None if this call
+        did; else what is recorded of it. Of requests claiming one key at once, exactly one
+        takes it. A key recorded until before now is taken afresh."""
+
+    def finish(self, scope: str, key: str, answer: StoredAnswer) -> None:
+        """Record the answer of the request that took the key."""
+
+    def release(self, scope: str, key: str) -> None:
+        """Forget a key whose request has no answer to keep, so it may be sent again."""
+
+    def sweep(self, now: datetime) -> int:
+        """Delete the keys recorded until before now; returns how many."""
+
+
 class BackupFile(Protocol):
     meta: BackupMeta
 

@@ -25,6 +25,7 @@ def request(
     checks: list[str] | None = None,
     form_file: str | None = None,
     raw_body: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, object]:
     lines = [
         f'pm.test("{method} {path} answers {status}", function () {{',
@@ -37,6 +38,8 @@ def request(
         "header": [{"key": "X-API-Key", "value": "{{apiKey}}"}] if method == "POST" else [],
         "url": "{{baseUrl}}" + path,
     }
+    for key, value in (headers or {}).items():
+        req["header"] = [*req["header"], {"key": key, "value": value}]  # type: ignore[misc]
     if body is not None or raw_body is not None:
         req["header"] = [*req["header"], {"key": "Content-Type", "value": "application/json"}]  # type: ignore[misc]
         req["body"] = {
@@ -81,6 +84,7 @@ POLL_TASK = [
 
 DEPARTMENT = {"id": 9001, "department": "Postman Department"}
 JOB = {"id": 9001, "job": "Postman Job"}
+IDEMPOTENCY_KEY = "postman-departments-9001"
 EMPLOYEE = {
     "id": 90001,
     "name": "Postman Employee",
@@ -175,6 +179,36 @@ def items() -> list[dict[str, object]]:
                 '    pm.expect(body.rejections[0].reason).to.eql("unknown_job");',
                 "});",
             ],
+        ),
+        request(
+            "Batch with an Idempotency-Key",
+            "POST",
+            "/batch/departments",
+            200,
+            body={"rows": [DEPARTMENT]},
+            headers={"Idempotency-Key": IDEMPOTENCY_KEY},
+        ),
+        request(
+            "The same batch sent again with its key: replayed",
+            "POST",
+            "/batch/departments",
+            200,
+            body={"rows": [DEPARTMENT]},
+            headers={"Idempotency-Key": IDEMPOTENCY_KEY},
+            checks=[
+                'pm.test("the first answer, replayed", function () {',
+                '    pm.expect(pm.response.headers.get("Idempotent-Replayed")).to.eql("true");',
+                "});",
+            ],
+        ),
+        request(
+            "The same key with another batch",
+            "POST",
+            "/batch/departments",
+            422,
+            body={"rows": [JOB]},
+            headers={"Idempotency-Key": IDEMPOTENCY_KEY},
+            checks=error_code("idempotency_key_reused"),
         ),
         request(
             "Empty batch",

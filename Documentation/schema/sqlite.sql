@@ -164,3 +164,22 @@ ALTER TABLE load_task_parts ADD COLUMN attempts INTEGER DEFAULT 0 NOT NULL;
 
 UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
 
+-- Running upgrade 0007 -> 0008
+
+CREATE TABLE idempotency_keys (
+    scope VARCHAR(255) NOT NULL, 
+    idempotency_key VARCHAR(255) NOT NULL, 
+    fingerprint VARCHAR(64) NOT NULL, 
+    state VARCHAR(16) NOT NULL, 
+    status INTEGER, 
+    body BLOB, 
+    headers TEXT, 
+    created_at DATETIME NOT NULL, 
+    expires_at DATETIME NOT NULL, 
+    PRIMARY KEY (scope, idempotency_key)
+);
+
+CREATE INDEX ix_idempotency_keys_expires_at ON idempotency_keys (expires_at);
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+

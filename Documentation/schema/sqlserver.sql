@@ -236,6 +236,31 @@ UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num 
 
 GO
 
+-- Running upgrade 0007 -> 0008
+
+CREATE TABLE idempotency_keys (
+    scope NVARCHAR(255) NOT NULL, 
+    idempotency_key VARCHAR(255) NOT NULL, 
+    fingerprint VARCHAR(64) NOT NULL, 
+    state VARCHAR(16) NOT NULL, 
+    status INTEGER NULL, 
+    body VARBINARY(max) NULL, 
+    headers NVARCHAR(max) NULL, 
+    created_at DATETIME NOT NULL, 
+    expires_at DATETIME NOT NULL, 
+    PRIMARY KEY (scope, idempotency_key)
+);
+
+GO
+
+CREATE INDEX ix_idempotency_keys_expires_at ON idempotency_keys (expires_at);
+
+GO
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+
+GO
+
 COMMIT;
 
 GO

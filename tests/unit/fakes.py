@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from core.errors import QueueUnavailable, SourceFileNotFound
-from core.ports import ACTIVE, Lease, Origin, PartRecord, TaskRecord
+from core.ports import ACTIVE, KeyRecord, Lease, Origin, PartRecord, StoredAnswer, TaskRecord
 from domain.rejections import Rejection
 from domain.reports import HireKey
 from domain.tables import TABLES
@@ -423,3 +423,41 @@ class FakeQueue:
     def check(self) -> None:
         if not self.reachable:
             raise QueueUnavailable()
+
+
+class FakeIdempotencyStore:
+    """Idempotency keys in memory, with the SQL store's conditions."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str], dict[str, Any]] = {}
+        self.sweeps = 0
+
+    def claim(
+        self, scope: str, key: str, fingerprint: str, now: datetime, expires: datetime
+    ) -> KeyRecord | None:
+        found = self.keys.get((scope, key))
+        if found is None or found["expires"] <= now:
+            self.keys[(scope, key)] = {
+                "fingerprint": fingerprint,
+                "answer": None,
+                "expires": expires,
+            }
+            return None
+        return KeyRecord(found["fingerprint"], found["answer"])
+
+    def finish(self, scope: str, key: str, answer: StoredAnswer) -> None:
+        found = self.keys.get((scope, key))
+        if found is not None and found["answer"] is None:
+            found["answer"] = answer
+
+    def release(self, scope: str, key: str) -> None:
+        found = self.keys.get((scope, key))
+        if found is not None and found["answer"] is None:
+            del self.keys[(scope, key)]
+
+    def sweep(self, now: datetime) -> int:
+        self.sweeps += 1
+        expired = [k for k, v in self.keys.items() if v["expires"] < now]
+        for k in expired:
+            del self.keys[k]
+        return len(expired)
