@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from flask import Flask, request
 
-from api import backups, batches, docs, health, idempotency, listings, loads, reports
+from api import audit, backups, batches, docs, health, idempotency, listings, loads, reports
 from api.deps import services
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
@@ -32,6 +32,7 @@ def register(
     for module in (health, loads, batches, reports, backups, docs):
         app.register_blueprint(module.bp)
     app.register_blueprint(listings.blueprint())
+    audit.register(app)
 
 
 # What answers without the database: liveness, readiness (which checks it), the documents.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from marshmallow import ValidationError
 
+from api.audit import request_audit
 from api.deps import services
 from api.idempotency import idempotent
 from api.metrics import count_rows
@@ -26,6 +27,6 @@ def batch(table: str) -> Response:
         raise InvalidBatch(
             'the body must be {"rows": [...]} with 1 to 1000 rows', error.messages
         ) from None
-    batch_id, summary = services().batches.insert(table, envelope["rows"])
+    batch_id, summary = services().batches.insert(table, envelope["rows"], request_audit())
     count_rows(summary)
     return jsonify({"batch_id": batch_id, **summary.as_dict()})

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from api.audit import request_audit
 from api.deps import services
 from api.idempotency import idempotent
 from api.schemas import PageArgs, query_args
@@ -19,7 +20,7 @@ bp = Blueprint("loads", __name__)
 @bp.post("/upload-files")
 @idempotent
 def upload_files() -> tuple[Response, int, dict[str, str]]:
-    return _accepted(services().loads.submit_all())
+    return _accepted(services().loads.submit_all(request_audit(202)))
 
 
 @bp.post("/upload/<table>")
@@ -31,8 +32,8 @@ def upload_table(table: str) -> tuple[Response, int, dict[str, str]]:
         upload = request.files.get("file")
         if upload is None:
             raise InvalidRequest("a multipart upload needs the CSV file in a field named 'file'")
-        return _accepted(loads.upload(spec.name, upload.stream))
-    return _accepted(loads.submit(spec.name))
+        return _accepted(loads.upload(spec.name, upload.stream, request_audit(202)))
+    return _accepted(loads.submit(spec.name, audit=request_audit(202)))
 
 
 @bp.get("/task-status/<task_id>")
@@ -42,12 +43,12 @@ def task_status(task_id: str) -> Response:
 
 @bp.post("/task/<task_id>/cancel")
 def cancel_task(task_id: str) -> Response:
-    return jsonify(task_json(services().loads.cancel(task_id)))
+    return jsonify(task_json(services().loads.cancel(task_id, request_audit())))
 
 
 @bp.post("/task/<task_id>/retry")
 def retry_task(task_id: str) -> tuple[Response, int, dict[str, str]]:
-    return _accepted(services().loads.retry(task_id))
+    return _accepted(services().loads.retry(task_id, request_audit(202)))
 
 
 @bp.get("/task-list")

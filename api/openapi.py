@@ -12,6 +12,7 @@ from api.idempotency import REPLAYED
 from api.listings import listing_path
 from api.schemas import (
     STORABLE_PATTERN,
+    AuditArgs,
     BackupArgs,
     BatchBody,
     PageArgs,
@@ -20,6 +21,7 @@ from api.schemas import (
     RestoreAllBody,
     RestoreBody,
 )
+from core.audit import Action
 from core.idempotency import KEY_PATTERN, MAX_KEY
 from domain.tables import TABLES
 
@@ -136,6 +138,46 @@ def _idempotent(operation: dict[str, Any]) -> dict[str, Any]:
         responses.setdefault(str(code), _answer("error", _ERROR))
     operation["responses"] = dict(sorted(responses.items()))
     return operation
+
+
+_NULLABLE_TEXT = {"type": "string", "nullable": True}
+_AUDIT_ROW = {
+    "type": "object",
+    "required": [
+        "id",
+        "at",
+        "key_name",
+        "role",
+        "action",
+        "route",
+        "target",
+        "request_id",
+        "outcome",
+        "rows",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+        "key_name": _NULLABLE_TEXT,
+        "role": _NULLABLE_TEXT,
+        "action": {"type": "string", "enum": [a.value for a in Action]},
+        "route": {"type": "string"},
+        "target": _NULLABLE_TEXT,
+        "request_id": _NULLABLE_TEXT,
+        "outcome": {"type": "integer"},
+        "rows": {"type": "object", "nullable": True},
+    },
+}
+_AUDIT_PAGE = {
+    "type": "object",
+    "required": ["items", "page", "per_page", "total"],
+    "properties": {
+        "items": {"type": "array", "items": _AUDIT_ROW},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "total": {"type": "integer"},
+    },
+}
 
 
 def _report(summary: str) -> dict[str, Any]:
@@ -357,6 +399,17 @@ def build_spec(version: str) -> dict[str, Any]:
                     "content": {"application/json": {"schema": RestoreAllBody}},
                 },
                 **write,
+            )
+        },
+        "/audit": {
+            "get": _op(
+                "the audit trail, newest first: every write, and every read of personal data "
+                "(for admins)",
+                {"200": _answer("page of audit rows", _AUDIT_PAGE)},
+                400,
+                401,
+                403,
+                parameters=[{"in": "query", "schema": AuditArgs}],
             )
         },
         "/openapi.json": {"get": _op_without_parts("this document", {"200": _answer("OpenAPI 3")})},

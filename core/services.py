@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.audit import AuditTrail
 from core.backups import Backups
 from core.batches import Batches
 from core.consistency import Consistency
@@ -96,6 +97,7 @@ class Services:
     source_files: SourceFiles
     readiness: Readiness
     idempotency: Idempotency
+    audit: AuditTrail
     closers: list[Callable[[], None]] = field(default_factory=list)
     # Makes the database ready (schema migrated) if it is not yet; raises
     # DatabaseUnavailable while it cannot be reached.

@@ -166,6 +166,26 @@ UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num 
 
 -- Running upgrade 0007 -> 0008
 
+CREATE TABLE audit_log (
+    id INTEGER NOT NULL, 
+    at DATETIME NOT NULL, 
+    key_name VARCHAR(255), 
+    role VARCHAR(32), 
+    action VARCHAR(32) NOT NULL, 
+    route VARCHAR(1024) NOT NULL, 
+    target VARCHAR(255), 
+    request_id VARCHAR(128), 
+    outcome INTEGER NOT NULL, 
+    rows TEXT, 
+    PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_audit_log_at ON audit_log (at);
+
+CREATE INDEX ix_audit_log_action_at ON audit_log (action, at);
+
+CREATE INDEX ix_audit_log_key_name_at ON audit_log (key_name, at);
+
 CREATE TABLE idempotency_keys (
     scope VARCHAR(255) NOT NULL, 
     idempotency_key VARCHAR(255) NOT NULL, 

@@ -165,3 +165,24 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("scope", "idempotency_key"),
     Index("ix_idempotency_keys_expires_at", "expires_at"),
 )
+
+# The audit trail (core/audit.py): every write, and every read of personal data, a row.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", DateTime(), nullable=False),  # UTC
+    Column("key_name", Unicode(255), nullable=True),  # the API key's name; none without keys
+    Column("role", String(32), nullable=True),
+    Column("action", String(32), nullable=False),  # batch, upload, load, restore, list_rows...
+    Column("route", Unicode(1024), nullable=False),  # method, path and query
+    Column("target", Unicode(255), nullable=True),  # a table, a task id or a batch id
+    Column("request_id", String(128), nullable=True),
+    Column("outcome", Integer, nullable=False),  # the HTTP status answered
+    Column("rows", LongText, nullable=True),  # JSON of counts
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_action_at", "action", "at"),
+    Index("ix_audit_log_key_name_at", "key_name", "at"),
+)

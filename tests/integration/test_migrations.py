@@ -32,6 +32,7 @@ def test_migrated_schema_equals_the_declared_one(database_url):
         "load_task_parts",
         "rejections",
         "idempotency_keys",
+        "audit_log",
     }
     engine.dispose()
 

@@ -11,7 +11,17 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from core.errors import QueueUnavailable, SourceFileNotFound
-from core.ports import ACTIVE, KeyRecord, Lease, Origin, PartRecord, StoredAnswer, TaskRecord
+from core.ports import (
+    ACTIVE,
+    AuditEntry,
+    AuditFilter,
+    KeyRecord,
+    Lease,
+    Origin,
+    PartRecord,
+    StoredAnswer,
+    TaskRecord,
+)
 from domain.rejections import Rejection
 from domain.reports import HireKey
 from domain.tables import TABLES
@@ -23,6 +33,7 @@ class FakeDatabase:
         self.tables: dict[str, dict[int, Values]] = {name: {} for name in TABLES}
         self.rejections: list[tuple[Rejection, Origin]] = []
         self.hire_counts: Counter[HireKey] = Counter()
+        self.audit: list[AuditEntry] = []
         self.commits = 0
 
 
@@ -90,6 +101,35 @@ class FakeRejections:
         self.pending[:] = [(r, o) for r, o in self.pending if kept(r, o)]
 
 
+class FakeAudit:
+    def __init__(self, pending: list[AuditEntry]) -> None:
+        self.pending = pending
+
+    def add(self, entry: AuditEntry) -> None:
+        self.pending.append(entry)
+
+
+class FakeAuditLog:
+    """The audit trail in its own transactions."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    def add(self, entry: AuditEntry) -> None:
+        self.entries.append(entry)
+
+    def page(self, where: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEntry], int]:
+        found = [
+            e
+            for e in reversed(self.entries)
+            if (where.action is None or e.action == where.action)
+            and (where.key_name is None or e.key_name == where.key_name)
+            and (where.since is None or e.at >= where.since)
+            and (where.until is None or e.at < where.until)
+        ]
+        return found[(page - 1) * per_page : page * per_page], len(found)
+
+
 class FakeUnitOfWork:
     """Keeps changes apart until commit(), like a transaction."""
 
@@ -101,9 +141,11 @@ class FakeUnitOfWork:
         self._tables = {name: dict(rows) for name, rows in self.db.tables.items()}
         self._rejections = list(self.db.rejections)
         self._counts = Counter(self.db.hire_counts)
+        self._audit = list(self.db.audit)
         self.rows = FakeRows(self._tables)
         self.rejections = FakeRejections(self._rejections)
         self.hire_counts = FakeHireCounts(self._counts)
+        self.audit = FakeAudit(self._audit)
         return self
 
     def __exit__(
@@ -118,6 +160,7 @@ class FakeUnitOfWork:
         self.db.tables = self._tables
         self.db.rejections = self._rejections
         self.db.hire_counts = self._counts
+        self.db.audit = self._audit
         self.db.commits += 1
 
 
@@ -157,14 +200,17 @@ class FakeTaskStore:
         self.tasks: dict[str, TaskRecord] = {}
         self.part_records: dict[tuple[str, int], PartRecord] = {}
         self.progress_seen: list[int] = []
+        self.audit: list[AuditEntry] = []  # written with the task records
 
-    def create(self, task: TaskRecord) -> None:
+    def create(self, task: TaskRecord, audit: AuditEntry | None = None) -> None:
         self.tasks[task.id] = task
+        self.audit += [audit] if audit is not None else []
 
-    def delete(self, task_id: str) -> None:
+    def delete(self, task_id: str, audit: AuditEntry | None = None) -> None:
         self.tasks.pop(task_id, None)
         for key in [k for k in self.part_records if k[0] == task_id]:
             del self.part_records[key]
+        self.audit += [audit] if audit is not None else []
 
     def get(self, task_id: str) -> TaskRecord | None:
         return self.tasks.get(task_id)
@@ -309,11 +355,13 @@ class FakeTaskStore:
         task_id: str,
         at: datetime,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+        audit: AuditEntry | None = None,
     ) -> bool:
         task = self.tasks.get(task_id)
         if task is None or task.state not in ACTIVE:
             return False
         task.state, task.finished_at = "CANCELLED", at
+        self.audit += [audit] if audit is not None else []
         for record in self.parts(task_id):
             if record.state in ACTIVE:
                 record.state = "CANCELLED"
@@ -347,10 +395,17 @@ class FakeTaskStore:
         self.tasks[task_id].rows_read = sum(p.rows_read for p in self.parts(task_id))
         return True
 
-    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+    def retry(
+        self,
+        task_id: str,
+        owner: str | None,
+        expires: datetime | None,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         task = self.tasks.get(task_id)
         if task is None or task.state not in ("FAILURE", "CANCELLED"):
             return False
+        self.audit += [audit] if audit is not None else []
         task.state, task.attempts, task.result, task.error = "PENDING", 0, None, None
         task.started_at = task.finished_at = None
         task.lease_owner, task.lease_expires_at = owner, expires

@@ -1,4 +1,5 @@
-"""Idempotency keys of writes sent through the API, with the answers they replay.
+"""The audit trail, and the idempotency keys of writes sent through the API with the answers
+they replay.
 
 Revision ID: 0008
 Revises: 0007
@@ -20,6 +21,27 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "audit_log",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("key_name", sa.Unicode(255), nullable=True),
+        sa.Column("role", sa.String(32), nullable=True),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("route", sa.Unicode(1024), nullable=False),
+        sa.Column("target", sa.Unicode(255), nullable=True),
+        sa.Column("request_id", sa.String(128), nullable=True),
+        sa.Column("outcome", sa.Integer(), nullable=False),
+        sa.Column("rows", LongText, nullable=True),
+    )
+    op.create_index("ix_audit_log_at", "audit_log", ["at"])
+    op.create_index("ix_audit_log_action_at", "audit_log", ["action", "at"])
+    op.create_index("ix_audit_log_key_name_at", "audit_log", ["key_name", "at"])
+    op.create_table(
         "idempotency_keys",
         sa.Column("scope", sa.Unicode(255), nullable=False),
         sa.Column("idempotency_key", sa.String(255), nullable=False),
@@ -38,3 +60,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_idempotency_keys_expires_at", table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
+    for index in ("ix_audit_log_key_name_at", "ix_audit_log_action_at", "ix_audit_log_at"):
+        op.drop_index(index, table_name="audit_log")
+    op.drop_table("audit_log")
