@@ -1,5 +1,7 @@
-"""The audit trail, and the idempotency keys of writes sent through the API with the answers
-they replay.
+"""The audit trail, and idempotency keys with the answers they replay.
+
+audit_log: a row for every write and every read of personal data. idempotency_keys: the
+keys of writes sent through the API, each with the answer of the request that took it.
 
 Revision ID: 0008
 Revises: 0007
