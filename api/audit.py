@@ -43,9 +43,10 @@ ACTIONS: dict[str, Action] = {
 
 def request_audit(outcome: int = 200) -> Audit:
     """The request as its audit row names it; outcome is its status if all goes well."""
+    query = request.query_string.decode("latin-1")
     return Audit(
         Actor(caller.key_name(), caller.role()),
-        route=f"{request.method} {request.full_path.rstrip('?')}",
+        route=f"{request.method} {request.path}" + (f"?{query}" if query else ""),
         request_id=g.get("request_id"),
         outcome=outcome,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from sqlalchemy import select, update
 from core.errors import DatabaseUnavailable
 from infra.db.engine import make_engine
 from infra.db.schema import idempotency_keys
+from main import create_app
 from tests.conftest import wait_for_task
 
 DEPTS = {"rows": [{"id": 1, "department": "Sales"}, {"id": 2, "department": "Ops"}]}
@@ -99,6 +101,19 @@ def test_a_key_too_long_or_not_printable_ascii_is_a_400_and_nothing_is_done(clie
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_idempotency_key"
     assert totals(client)[0] == 0
+
+
+def test_a_body_over_the_limit_is_a_413_and_leaves_the_key_free(settings):
+    app = create_app(replace(settings, max_upload_mb=1))
+    try:
+        client = app.test_client()
+        big = {"rows": [{"id": 1, "department": "x" * (2 * 1024 * 1024)}]}
+        assert client.post("/batch/departments", json=big, headers=KEY).status_code == 413
+        ran = client.post("/batch/departments", json=DEPTS, headers=KEY)
+        assert ran.status_code == 200
+        assert "Idempotent-Replayed" not in ran.headers
+    finally:
+        app.extensions["hr_services"].close()
 
 
 def test_a_key_of_255_printable_characters_is_taken(client):
