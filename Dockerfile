@@ -1,6 +1,6 @@
 # One image for the web app and the Celery worker; the command chooses which runs.
 #   web:    docker run -p 8000:8000 IMAGE
-#   worker: docker run IMAGE celery -A main.celery_app worker --loglevel=INFO
+#   worker: docker run IMAGE celery -A main.celery_app --quiet worker --loglevel=INFO
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -8,7 +8,7 @@ PORT ?= 8000
 .PHONY: run test lint worker serve-gunicorn sample-data postman schema-sql bench clean system-packages
 
 run: $(VENV)/.runtime
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python main.py
+	HOST=$(HOST) PORT=$(PORT) LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/python main.py
 
 test: $(VENV)/.dev node_modules/.installed system-packages
 	REQUIRE_SERVICES=$${REQUIRE_SERVICES:-1} $(BIN)/python -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
@@ -20,7 +20,7 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 
 worker: $(VENV)/.runtime
-	$(BIN)/celery -A main.celery_app worker --loglevel=INFO
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/celery -A main.celery_app worker --loglevel=INFO
 
 serve-gunicorn: $(VENV)/.runtime
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 "main:create_app()"

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from celery import Celery
 
 from config import Settings
+from core.audit import AuditTrail
 from core.backups import Backups
 from core.batches import Batches
 from core.consistency import Consistency
 from core.errors import DatabaseUnavailable
+from core.idempotency import Idempotency
 from core.listings import Listings
 from core.ports import BackupStore, CsvSource, TaskQueue
 from core.reports import Reports
@@ -24,7 +27,9 @@ from core.source_files import SourceFiles
 from core.tasks import LoadTasks
 from infra.backup.blob_store import BlobBackupStore
 from infra.backup.folder_store import FolderBackupStore
+from infra.db.audit_log import SqlAuditLog
 from infra.db.engine import make_engine
+from infra.db.idempotency_store import SqlIdempotencyStore
 from infra.db.migrate import upgrade
 from infra.db.read_model import SqlReadModel
 from infra.db.report_queries import SqlReportQueries
@@ -61,6 +66,7 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
     backup_store = build_backup_store(settings)
     task_store = SqlTaskStore(engine)
     read_model = SqlReadModel(engine)
+    audit_log = SqlAuditLog(engine)
     loads = LoadTasks(
         uow_factory,
         task_store,
@@ -87,11 +93,15 @@ def build_services(settings: Settings, celery: Celery | None = None) -> Services
         loads=loads,
         batches=Batches(uow_factory),
         reports=Reports(SqlReportQueries(engine)),
-        listings=Listings(read_model),
-        backups=Backups(uow_factory, backup_store, tasks=task_store),
+        listings=Listings(read_model, audit_log),
+        backups=Backups(uow_factory, backup_store, tasks=task_store, audit_log=audit_log),
         consistency=Consistency(uow_factory),
         source_files=SourceFiles(source),
         readiness=Readiness(read_model, source, backup_store, queue, prepared),
+        idempotency=Idempotency(
+            SqlIdempotencyStore(engine), ttl=timedelta(hours=settings.idempotency_ttl_hours)
+        ),
+        audit=AuditTrail(audit_log),
         closers=closers,
         prepare=prepared,
     )

@@ -11,6 +11,7 @@ PROJECT_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
 SAMPLE_DATA_DIR = PROJECT_DIR / "Documentation" / "sample_data"
 DEFAULT_MAX_UPLOAD_MB = 200
+LOG_FORMATS = ("json", "text")
 
 
 class SettingsError(ValueError):
@@ -36,6 +37,8 @@ class Settings:
     max_record_kb: int = 64
     task_lease_seconds: float = 60.0
     load_retry_seconds: float = 300.0
+    idempotency_ttl_hours: float = 24.0
+    log_format: str = "json"  # or "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,7 +92,22 @@ class Settings:
             load_retry_seconds=_float(
                 "LOAD_RETRY_SECONDS", get("LOAD_RETRY_SECONDS"), defaults.load_retry_seconds
             ),
+            idempotency_ttl_hours=_float(
+                "IDEMPOTENCY_TTL_HOURS",
+                get("IDEMPOTENCY_TTL_HOURS"),
+                defaults.idempotency_ttl_hours,
+                low=0.01,
+            ),
+            log_format=_choice("LOG_FORMAT", get("LOG_FORMAT"), defaults.log_format, LOG_FORMATS),
         )
+
+
+def _choice(name: str, value: str | None, default: str, choices: tuple[str, ...]) -> str:
+    if value is None:
+        return default
+    if value.lower() not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.lower()
 
 
 def _float(name: str, value: str | None, default: float, low: float = 0) -> float:

@@ -7,7 +7,6 @@ bootstrap.py.
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
@@ -15,6 +14,7 @@ from flask import Flask
 
 import api
 import cli
+import logs
 from bootstrap import build_services
 from config import Settings
 from infra.tasks.celery_queue import celery_init_app, make_celery
@@ -45,8 +45,21 @@ def __getattr__(name: str) -> Any:
         settings = Settings.from_env()
         if not settings.celery_broker_url:
             raise RuntimeError("set CELERY_BROKER_URL to run a Celery worker")
+        _log_celery_as(settings.log_format)
         return create_app(settings).extensions["celery"]
     raise AttributeError(name)
+
+
+def _log_celery_as(log_format: str) -> None:
+    """A worker logs as the web app does, from the start (its warnings included): Celery
+    leaves logging to this receiver, which sets the level of its --loglevel."""
+    from celery.signals import setup_logging
+
+    def configure(loglevel: int | str | None = None, **_: Any) -> None:
+        logs.configure(log_format, loglevel or "INFO")
+
+    logs.configure(log_format)
+    setup_logging.connect(configure, weak=False)
 
 
 USAGE = """\
@@ -69,6 +82,6 @@ if __name__ == "__main__":
     if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
         print(USAGE, end="")
         sys.exit(0)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env()
+    logs.configure(settings.log_format)
     create_app(settings).run(host=settings.host, port=settings.port, threaded=True)

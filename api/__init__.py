@@ -6,7 +6,18 @@ from collections.abc import Sequence
 
 from flask import Flask, request
 
-from api import backups, batches, docs, health, listings, loads, reports
+from api import (
+    audit,
+    backups,
+    batches,
+    docs,
+    health,
+    idempotency,
+    listings,
+    loads,
+    reports,
+    request_id,
+)
 from api.deps import services
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
@@ -24,13 +35,16 @@ def register(
     app.url_map.converters.update(CONVERTERS)
     app.extensions["hr_services"] = services
     app.config["MAX_CONTENT_LENGTH"] = max_upload_mb * 1024 * 1024
+    request_id.register(app)  # first: every answer and log line has the request's id
     app.before_request(require_api_key(tuple(api_keys)))
     register_error_handlers(app)
     Metrics(app)
     app.before_request(_database_prepared)
+    idempotency.register(app)
     for module in (health, loads, batches, reports, backups, docs):
         app.register_blueprint(module.bp)
     app.register_blueprint(listings.blueprint())
+    audit.register(app)
 
 
 # What answers without the database: liveness, readiness (which checks it), the documents.

@@ -24,6 +24,7 @@ _STATUS: dict[type[errors.ServiceError], int] = {
     errors.WritesInProgress: 409,
     errors.LoadInProgress: 409,
     errors.InvalidBackup: 422,
+    errors.IdempotencyKeyReused: 422,
     errors.Unavailable: 503,
 }
 

@@ -6,6 +6,7 @@ from functools import partial
 
 from flask import Blueprint, Response, jsonify
 
+from api.audit import request_audit
 from api.deps import services
 from api.schemas import PageArgs, RejectionArgs, query_args
 from domain.tables import TABLES, TableSpec
@@ -27,14 +28,19 @@ def blueprint() -> Blueprint:
 
 def _rows(table: str) -> Response:
     args = query_args(PageArgs())
-    items, total = services().listings.rows(table, args["page"], args["per_page"])
+    items, total = services().listings.rows(table, args["page"], args["per_page"], request_audit())
     return jsonify({"items": items, **args, "total": total})
 
 
 def _rejections() -> Response:
     args = query_args(RejectionArgs())
     items, total = services().listings.rejections(
-        args["page"], args["per_page"], args.get("table"), args.get("task_id"), args.get("batch_id")
+        args["page"],
+        args["per_page"],
+        args.get("table"),
+        args.get("task_id"),
+        args.get("batch_id"),
+        request_audit(),
     )
     return jsonify(
         {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from api.audit import request_audit
 from api.deps import services
+from api.idempotency import idempotent
 from api.schemas import PageArgs, query_args
 from core.errors import InvalidRequest
 from core.ports import TaskRecord
@@ -17,11 +19,13 @@ bp = Blueprint("loads", __name__)
 
 
 @bp.post("/upload-files")
+@idempotent
 def upload_files() -> tuple[Response, int, dict[str, str]]:
-    return _accepted(services().loads.submit_all())
+    return _accepted(services().loads.submit_all(request_audit(202)))
 
 
 @bp.post("/upload/<table>")
+@idempotent
 def upload_table(table: str) -> tuple[Response, int, dict[str, str]]:
     spec = table_spec(table)
     loads = services().loads
@@ -29,8 +33,8 @@ def upload_table(table: str) -> tuple[Response, int, dict[str, str]]:
         upload = request.files.get("file")
         if upload is None:
             raise InvalidRequest("a multipart upload needs the CSV file in a field named 'file'")
-        return _accepted(loads.upload(spec.name, upload.stream))
-    return _accepted(loads.submit(spec.name))
+        return _accepted(loads.upload(spec.name, upload.stream, request_audit(202)))
+    return _accepted(loads.submit(spec.name, audit=request_audit(202)))
 
 
 @bp.get("/task-status/<task_id>")
@@ -42,12 +46,12 @@ def task_status(task_id: str) -> Response:
 @bp.post("/task/<task_id>/cancel")
 def cancel_task(task_id: str) -> Response:
     loads = services().loads
-    return jsonify(task_json(loads.cancel(task_id), loads))
+    return jsonify(task_json(loads.cancel(task_id, request_audit()), loads))
 
 
 @bp.post("/task/<task_id>/retry")
 def retry_task(task_id: str) -> tuple[Response, int, dict[str, str]]:
-    return _accepted(services().loads.retry(task_id))
+    return _accepted(services().loads.retry(task_id, request_audit(202)))
 
 
 @bp.get("/task-list")

@@ -7,9 +7,12 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from api.idempotency import HEADER as IDEMPOTENCY_KEY
+from api.idempotency import REPLAYED
 from api.listings import listing_path
 from api.schemas import (
     STORABLE_PATTERN,
+    AuditArgs,
     BackupArgs,
     BatchBody,
     PageArgs,
@@ -18,6 +21,8 @@ from api.schemas import (
     RestoreAllBody,
     RestoreBody,
 )
+from core.audit import Action
+from core.idempotency import KEY_PATTERN, MAX_KEY
 from domain.tables import TABLES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -195,6 +200,89 @@ _DOWNLOAD = {
         "PNG, inline for HTML",
         "schema": {"type": "string"},
     }
+}
+_IDEMPOTENCY_KEY = {
+    "name": IDEMPOTENCY_KEY,
+    "in": "header",
+    "required": False,
+    "description": (
+        "A key of your choosing (a UUID, say) that makes the request safe to send again: the "
+        "same key with the same request replays the first answer, with nothing done again; "
+        "with another request it is a 422 idempotency_key_reused; while the first request "
+        "runs, a 409 idempotency_key_in_use. Kept 24 hours (IDEMPOTENCY_TTL_HOURS), per API key."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY, "pattern": KEY_PATTERN},
+}
+_REPLAYED = {
+    REPLAYED: {
+        "description": "true when this is the answer kept for the Idempotency-Key, replayed",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+# The writes that take an Idempotency-Key (the routes marked @idempotent).
+IDEMPOTENT_PATHS = (
+    "/upload-files",
+    "/upload/{table}",
+    "/batch/{table}",
+    "/backup/{table}",
+    "/backup",
+    "/restore/{table}",
+    "/restore",
+)
+
+
+def _idempotent(operation: dict[str, Any]) -> dict[str, Any]:
+    """A write that takes an Idempotency-Key: its parameter, the answers it adds."""
+    operation["parameters"] = [*operation.get("parameters", []), _IDEMPOTENCY_KEY]
+    responses = operation["responses"]
+    for status, answer in list(responses.items()):
+        if status.startswith("2"):
+            responses[status] = {**answer, "headers": {**answer.get("headers", {}), **_REPLAYED}}
+    for code in (400, 409, 422):
+        responses.setdefault(str(code), _answer("error", _ERROR))
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+_NULLABLE_TEXT = {"type": "string", "nullable": True}
+_AUDIT_ROW = {
+    "type": "object",
+    "required": [
+        "id",
+        "at",
+        "key_name",
+        "role",
+        "action",
+        "route",
+        "target",
+        "request_id",
+        "outcome",
+        "rows",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+        "key_name": _NULLABLE_TEXT,
+        "role": _NULLABLE_TEXT,
+        "action": {"type": "string", "enum": [a.value for a in Action]},
+        "route": {"type": "string"},
+        "target": _NULLABLE_TEXT,
+        "request_id": _NULLABLE_TEXT,
+        "outcome": {"type": "integer"},
+        "rows": {"type": "object", "nullable": True},
+    },
+}
+_AUDIT_PAGE = {
+    "type": "object",
+    "required": ["items", "page", "per_page", "total"],
+    "properties": {
+        "items": {"type": "array", "items": _AUDIT_ROW},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "total": {"type": "integer"},
+    },
 }
 
 
@@ -435,6 +523,17 @@ def build_spec(version: str) -> dict[str, Any]:
                 **write,
             )
         },
+        "/audit": {
+            "get": _op(
+                "the audit trail, newest first: every write, and every read of personal data "
+                "(for admins)",
+                {"200": _answer("page of audit rows", _AUDIT_PAGE)},
+                400,
+                401,
+                403,
+                parameters=[{"in": "query", "schema": AuditArgs}],
+            )
+        },
         "/openapi.json": {"get": _op_without_parts("this document", {"200": _answer("OpenAPI 3")})},
         "/docs": {
             "get": _op_without_parts(
@@ -456,6 +555,8 @@ def build_spec(version: str) -> dict[str, Any]:
                 parameters=[{"in": "query", "schema": PageArgs}],
             )
         }
+    for path in IDEMPOTENT_PATHS:
+        _idempotent(paths[path]["post"])
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

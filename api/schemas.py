@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from api.text import storable
+from core.audit import Action
 from core.batches import MAX_BATCH_ROWS
 from core.errors import InvalidRequest
 from domain.reports import DEFAULT_YEAR, YEAR_MAX, YEAR_MIN
@@ -48,6 +50,29 @@ class RejectionArgs(PageArgs):
     table = Text(validate=validate.OneOf(sorted(TABLES)))
     task_id = Text(validate=validate.Length(max=36))
     batch_id = Text(validate=validate.Length(max=36))
+
+
+class AuditArgs(PageArgs):
+    action = Text(validate=validate.OneOf([a.value for a in Action]))
+    key_name = Text(validate=validate.Length(min=1, max=255))
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "at or after"})
+    until = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "before"})
+
+    @post_load
+    def in_utc(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        for name in ("since", "until"):
+            if name in data:
+                data[name] = _utc(data[name])
+        return data
+
+
+def _utc(moment: datetime) -> datetime:
+    """The moment in UTC; one beyond the years a datetime holds, the first or last there is."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if moment.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 # JSON and CSV answer the rows; SVG, PNG and HTML draw them (api/charts).

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 
+from core.audit import Action, Audit
 from core.errors import Conflict, InvalidBackup, LoadInProgress, NotFound
-from core.ports import BackupStore, TaskStore, UnitOfWork, UnitOfWorkFactory
+from core.ports import AuditLog, BackupStore, TaskStore, UnitOfWork, UnitOfWorkFactory
 from core.tasks import ALL_TABLES
 from domain.backups import BackupInfo, BackupMeta, RowDigest, backup_name, stored_problem
 from domain.reports import SUMMARISED, hire_counts
@@ -51,9 +52,11 @@ class Backups:
     store: BackupStore
     clock: Callable[[], datetime] = field(default=_now)
     tasks: TaskStore | None = None  # whose running loads a restore must not cut across
+    audit_log: AuditLog | None = None  # where the rows of backups go
 
-    def backup(self, tables: list[str]) -> list[BackupInfo]:
-        """Write one backup per table, all from one consistent view of the database."""
+    def backup(self, tables: list[str], audit: Audit | None = None) -> list[BackupInfo]:
+        """Write one backup per table, all from one consistent view of the database; then
+        its audit row (rows: each table's)."""
         specs = [table_spec(t) for t in tables]
         created = self.clock()
         made = []
@@ -66,6 +69,9 @@ class Backups:
                 name = backup_name(spec.name, created, uuid.uuid4().hex[:8])
                 size = self.store.write(name, spec, meta, uow.rows.scan(spec.name))
                 made.append(BackupInfo(name, size, meta))
+        if audit is not None and self.audit_log is not None:
+            rows = {b.meta.table: b.meta.rows for b in made}
+            self.audit_log.add(audit.entry(Action.BACKUP, ",".join(rows), rows, self.clock()))
         return made
 
     def available(self, table: str | None = None) -> list[BackupInfo]:
@@ -75,7 +81,7 @@ class Backups:
         found = [b for b in self.store.list() if table is None or b.meta.table == table]
         return sorted(found, key=lambda b: (b.meta.created_at, b.name), reverse=True)
 
-    def restore(self, choices: dict[str, str | None]) -> list[Restored]:
+    def restore(self, choices: dict[str, str | None], audit: Audit | None = None) -> list[Restored]:
         """Replace the rows of each table with those of its backup (the newest if None).
 
         In one transaction, the tables are emptied and each file's rows inserted as they are
@@ -85,7 +91,8 @@ class Backups:
 
         The transaction holds the tables alone: writes wait for it (or for as long as they
         may), and it for them. A restore under a running load of one of its tables is
-        refused, so that the load's result stays true.
+        refused, so that the load's result stays true. The audit row (rows: each table's
+        rows restored) is written in the same transaction.
         """
         specs = [table_spec(t) for t in load_order(TABLES.values()) if t in choices]
         for name in choices:
@@ -104,6 +111,9 @@ class Backups:
                 checked[spec.name] = self._insert(uow, _Restoring(spec, name))
                 restored.append(Restored(spec.name, name, checked[spec.name].rows))
             self._check_references(uow, checked)
+            if audit is not None:
+                rows = {r.table: r.rows for r in restored}
+                uow.audit.add(audit.entry(Action.RESTORE, ",".join(rows), rows, self.clock()))
             uow.commit()
         return restored
 

@@ -37,6 +37,25 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class InvalidIdempotencyKey(InvalidRequest):
+    """An Idempotency-Key that is empty, longer than 255 characters or not printable ASCII."""
+
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(ServiceError):
+    """An Idempotency-Key sent before with another request (method, path or body)."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """The first request sent with this Idempotency-Key has not been answered yet."""
+
+    code = "idempotency_key_in_use"
+    retry_after = 1
+
+
 class InvalidState(Conflict):
     """The task is not in a state that allows what was asked (cancel a finished task...)."""
 

@@ -72,6 +72,46 @@ class RejectionRepository(Protocol):
         """Delete what an earlier attempt of the same task stored (on those lines only)."""
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """A row of the audit trail: who did or read what, through which request, and how it
+    ended (the HTTP status answered)."""
+
+    at: datetime
+    action: str
+    route: str  # the method and path (with its query) of the request
+    outcome: int
+    key_name: str | None = None
+    role: str | None = None
+    target: str | None = None  # a table, a task id or a batch id
+    request_id: str | None = None
+    rows: dict[str, Any] | None = None  # counts: inserted, rejected, restored, returned...
+    id: int | None = None  # given by the log
+
+
+class AuditRepository(Protocol):
+    """The audit trail, within a unit of work: a row written with the change it records."""
+
+    def add(self, entry: AuditEntry) -> None: ...
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None
+    key_name: str | None = None
+    since: datetime | None = None  # at or after
+    until: datetime | None = None  # before
+
+
+class AuditLog(Protocol):
+    """The audit trail, in transactions of its own."""
+
+    def add(self, entry: AuditEntry) -> None: ...
+
+    def page(self, where: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEntry], int]:
+        """Entries, newest first, and how many match in all."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: nothing is kept unless commit() is called."""
 
@@ -83,6 +123,9 @@ class UnitOfWork(Protocol):
 
     @property
     def hire_counts(self) -> HireCounts: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -201,10 +244,12 @@ class TaskStore(Protocol):
     run in it) until a moment; every change of a lease is one conditional update, so
     that of processes trying at once exactly one gets it."""
 
-    def create(self, task: TaskRecord) -> None: ...
+    def create(self, task: TaskRecord, audit: AuditEntry | None = None) -> None:
+        """Record a new task, and the audit entry of its submission in the same transaction."""
 
-    def delete(self, task_id: str) -> None:
-        """Remove a task that could not be queued, with its parts."""
+    def delete(self, task_id: str, audit: AuditEntry | None = None) -> None:
+        """Remove a task that could not be queued, with its parts; record the audit entry
+        of its withdrawal in the same transaction."""
 
     def get(self, task_id: str) -> TaskRecord | None: ...
 
@@ -286,10 +331,12 @@ class TaskStore(Protocol):
         task_id: str,
         at: datetime,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+        audit: AuditEntry | None = None,
     ) -> bool:
         """CANCELLED, with its unfinished parts, if the task is PENDING or STARTED; True if
-        this call did. A split task's result becomes combine(its parts), in the same
-        transaction. The leases stay, so that the runs stopping record what they stored."""
+        this call did. A split task's result becomes combine(its parts), and the audit entry
+        is recorded, in the same transaction. The leases stay, so that the runs stopping
+        record what they stored."""
 
     def stopped(self, task_id: str, result: dict[str, Any], read: Progress, owner: str) -> bool:
         """Record what a cancelled task's run had stored and read, if owner ran it; its
@@ -308,11 +355,18 @@ class TaskStore(Protocol):
         and make the task's result combine(its parts), its rows and bytes read their sums;
         serialised like finish_part."""
 
-    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+    def retry(
+        self,
+        task_id: str,
+        owner: str | None,
+        expires: datetime | None,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         """PENDING again, attempts and result cleared, held by owner until expires (None:
         by the broker), if the task ended FAILURE or CANCELLED; its parts that did not
         succeed are PENDING again too, nothing read (they keep no lease), and its rows and
-        bytes read are those of the parts that did. True if this call did."""
+        bytes read are those of the parts that did; the audit entry is recorded in the same
+        transaction. True if this call did."""
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None:
         """Store the parts of a task; its bytes_total becomes the sum of theirs."""
@@ -389,6 +443,44 @@ class ReadModel(Protocol):
 
     def check(self) -> None:
         """Raise DatabaseUnavailable if the database cannot be reached."""
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The answer given to the first request sent with an idempotency key, to be replayed."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What is recorded of an idempotency key: the fingerprint of the request that took it,
+    and its answer (None while that request runs)."""
+
+    fingerprint: str
+    answer: StoredAnswer | None
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys, each unique within its scope (the caller's API key name)."""
+
+    def claim(
+        self, scope: str, key: str, fingerprint: str, now: datetime, expires: datetime
+    ) -> KeyRecord | None:
+        """Record the key as taken by a running request, until expires: None if this call
+        did; else what is recorded of it. Of requests claiming one key at once, exactly one
+        takes it. A key recorded until before now is taken afresh."""
+
+    def finish(self, scope: str, key: str, answer: StoredAnswer) -> None:
+        """Record the answer of the request that took the key."""
+
+    def release(self, scope: str, key: str) -> None:
+        """Forget a key whose request has no answer to keep, so it may be sent again."""
+
+    def sweep(self, now: datetime) -> int:
+        """Delete the keys recorded until before now; returns how many."""
 
 
 class BackupFile(Protocol):

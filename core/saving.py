@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from core.errors import ConcurrentWrite
-from core.ports import Origin, UnitOfWork, UnitOfWorkFactory
+from core.ports import AuditEntry, Origin, UnitOfWork, UnitOfWorkFactory
 from domain.rejections import Reason, Rejection
 from domain.reports import SUMMARISED, hire_counts
 from domain.summary import Summary
@@ -16,6 +16,8 @@ from domain.validation import Candidate, unknown_reference
 from domain.validation_types import Values
 
 ATTEMPTS = 5  # a chunk that met a deadlock the database broke is tried again
+# The audit row of what a save stored, from its counts: inserted, already_exists, rejected.
+Audited = Callable[[int, int, int], AuditEntry]
 
 
 def known_references(uow_factory: UnitOfWorkFactory, spec: TableSpec) -> dict[str, set[int]]:
@@ -31,8 +33,10 @@ def save(
     rejections: Sequence[Rejection],
     origin: Origin,
     summary: Summary,
+    audited: Audited | None = None,
 ) -> None:
-    """Insert the new rows and record the rejections in one transaction, then count them.
+    """Insert the new rows and record the rejections in one transaction, then count them;
+    the audit row of what was stored, if any, goes in the same transaction.
 
     A row whose id is stored with the same values is `already_exists`; with other values it
     is rejected as a `conflict`: stored data is never overwritten. The first attempt stores
@@ -42,7 +46,7 @@ def save(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             inserted, existing, refused = _save_once(
-                uow_factory, spec, candidates, rejections, origin, careful=attempt > 1
+                uow_factory, spec, candidates, rejections, origin, attempt > 1, audited
             )
             break
         except ConcurrentWrite:
@@ -59,6 +63,7 @@ def _save_once(
     rejections: Sequence[Rejection],
     origin: Origin,
     careful: bool,
+    audited: Audited | None = None,
 ) -> tuple[int, int, list[Rejection]]:
     refused = list(rejections)
     with uow_factory() as uow:
@@ -78,6 +83,8 @@ def _save_once(
         count = len(new)
         if refused:
             uow.rejections.add(refused, origin)
+        if audited is not None:
+            uow.audit.add(audited(count, same, len(refused)))
         uow.commit()
     return count, same, refused
 

@@ -7,9 +7,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.audit import AuditTrail
 from core.backups import Backups
 from core.batches import Batches
 from core.consistency import Consistency
+from core.idempotency import Idempotency
 from core.listings import Listings
 from core.ports import BackupStore, CsvSource, ReadModel, TaskQueue
 from core.reports import Reports
@@ -94,6 +96,8 @@ class Services:
     consistency: Consistency
     source_files: SourceFiles
     readiness: Readiness
+    idempotency: Idempotency
+    audit: AuditTrail
     closers: list[Callable[[], None]] = field(default_factory=list)
     # Makes the database ready (schema migrated) if it is not yet; raises
     # DatabaseUnavailable while it cannot be reached.

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, TypeVar
 
+from core.audit import Action, Audit, withdrawn
 from core.csv_records import MAX_RECORD_BYTES
 from core.errors import (
     DatabaseUnavailable,
@@ -175,32 +176,34 @@ class LoadTasks:
             self._owner = f"{socket.gethostname()[:64]}:{self._owner_pid}:{uuid.uuid4().hex[:8]}"
         return self._owner
 
-    def submit_all(self) -> TaskRecord:
+    def submit_all(self, audit: Audit | None = None) -> TaskRecord:
         """Queue a load of every table from its file in the source, in load order."""
         names = [table_spec(t).csv_name for t in LOAD_ORDER]
         self._require(names)
         self.queue.check()
-        return self._submit(ALL_TABLES, ",".join(names))
+        return self._submit(ALL_TABLES, ",".join(names), Action.LOAD, audit)
 
-    def submit(self, table: str, source_name: str | None = None) -> TaskRecord:
+    def submit(
+        self, table: str, source_name: str | None = None, audit: Audit | None = None
+    ) -> TaskRecord:
         """Queue a load of one table from source_name, by default the table's own file."""
         name = source_name or table_spec(table).csv_name
         self._require([name])
         self.queue.check()
-        return self._submit(table, name)
+        return self._submit(table, name, Action.LOAD, audit)
 
-    def upload(self, table: str, stream: IO[bytes]) -> TaskRecord:
+    def upload(self, table: str, stream: IO[bytes], audit: Audit | None = None) -> TaskRecord:
         """Store an uploaded file in the source under a new name, then queue its load.
 
         Nothing is stored if the queue cannot be reached; a file whose load could not be
-        queued is deleted again.
+        queued is deleted again. Audit rows of submissions go with their task records.
         """
         spec = table_spec(table)
         self.queue.check()
         name = f"uploads/{spec.name}-{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.csv"
         self.source.save(name, stream)
         try:
-            return self._submit(spec.name, name)
+            return self._submit(spec.name, name, Action.UPLOAD, audit)
         except Exception:
             self.source.delete(name)
             raise
@@ -219,10 +222,12 @@ class LoadTasks:
         """How far the task has got, as of now."""
         return progress_of(task, self.clock())
 
-    def cancel(self, task_id: str) -> TaskRecord:
+    def cancel(self, task_id: str, audit: Audit | None = None) -> TaskRecord:
         """Cancel a PENDING or STARTED task. Its run stops at the next chunk and records what
         it stored as the result; a split task's result adds up its parts' until then."""
-        if not self.store.cancel(task_id, self.clock(), _combined):
+        now = self.clock()
+        entry = None if audit is None else audit.entry(Action.CANCEL, task_id, at=now)
+        if not self.store.cancel(task_id, now, _combined, entry):
             task = self.get(task_id)
             raise InvalidState(
                 f"task {task_id} is {task.state}: only a PENDING or STARTED task can be cancelled",
@@ -231,13 +236,14 @@ class LoadTasks:
         log.info("load task %s cancelled", task_id)
         return self.get(task_id)
 
-    def retry(self, task_id: str) -> TaskRecord:
+    def retry(self, task_id: str, audit: Audit | None = None) -> TaskRecord:
         """Queue a task that ended FAILURE or CANCELLED again, under the same id, its attempts
         counted afresh; loads are idempotent, so it goes on from what is stored."""
         self.queue.check()
         now = self.clock()
         owner, expires = (None, None) if self.queue.durable else (self.owner, self._expiry(now))
-        if not self.store.retry(task_id, owner, expires):
+        entry = None if audit is None else audit.entry(Action.RETRY, task_id, at=now)
+        if not self.store.retry(task_id, owner, expires, entry):
             task = self.get(task_id)
             raise InvalidState(
                 f"task {task_id} is {task.state}: only a task that ended FAILURE or "
@@ -601,7 +607,9 @@ class LoadTasks:
                 f"not in the CSV source: {', '.join(missing)}", {"missing": missing}
             )
 
-    def _submit(self, table: str, source: str) -> TaskRecord:
+    def _submit(
+        self, table: str, source: str, action: Action = Action.LOAD, audit: Audit | None = None
+    ) -> TaskRecord:
         now = self.clock()
         task = TaskRecord(
             id=str(uuid.uuid4()),
@@ -613,12 +621,13 @@ class LoadTasks:
         )
         if not self.queue.durable:  # held by this process while in its memory
             task.lease_owner, task.lease_expires_at = self.owner, self._expiry(now)
-        self.store.create(task)
+        entry = None if audit is None else audit.entry(action, task.id, at=now)
+        self.store.create(task, entry)
         try:
             self.queue.enqueue(task.id)
-        except Exception:  # the broker went away since it was checked: no task is left
+        except Exception as error:  # the broker went away since it was checked: no task is left
             log.exception("load task %s could not be queued", task.id)
-            self.store.delete(task.id)
+            self.store.delete(task.id, None if entry is None else withdrawn(entry, error))
             raise
         return task
 

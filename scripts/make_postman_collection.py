@@ -25,6 +25,7 @@ def request(
     checks: list[str] | None = None,
     form_file: str | None = None,
     raw_body: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, object]:
     lines = [
         f'pm.test("{method} {path} answers {status}", function () {{',
@@ -37,6 +38,8 @@ def request(
         "header": [{"key": "X-API-Key", "value": "{{apiKey}}"}] if method == "POST" else [],
         "url": "{{baseUrl}}" + path,
     }
+    for key, value in (headers or {}).items():
+        req["header"] = [*req["header"], {"key": key, "value": value}]  # type: ignore[misc]
     if body is not None or raw_body is not None:
         req["header"] = [*req["header"], {"key": "Content-Type", "value": "application/json"}]  # type: ignore[misc]
         req["body"] = {
@@ -88,6 +91,7 @@ POLL_TASK = [
 
 DEPARTMENT = {"id": 9001, "department": "Postman Department"}
 JOB = {"id": 9001, "job": "Postman Job"}
+IDEMPOTENCY_KEY = "postman-departments-9001"
 EMPLOYEE = {
     "id": 90001,
     "name": "Postman Employee",
@@ -182,6 +186,36 @@ def items() -> list[dict[str, object]]:
                 '    pm.expect(body.rejections[0].reason).to.eql("unknown_job");',
                 "});",
             ],
+        ),
+        request(
+            "Batch with an Idempotency-Key",
+            "POST",
+            "/batch/departments",
+            200,
+            body={"rows": [DEPARTMENT]},
+            headers={"Idempotency-Key": IDEMPOTENCY_KEY},
+        ),
+        request(
+            "The same batch sent again with its key: replayed",
+            "POST",
+            "/batch/departments",
+            200,
+            body={"rows": [DEPARTMENT]},
+            headers={"Idempotency-Key": IDEMPOTENCY_KEY},
+            checks=[
+                'pm.test("the first answer, replayed", function () {',
+                '    pm.expect(pm.response.headers.get("Idempotent-Replayed")).to.eql("true");',
+                "});",
+            ],
+        ),
+        request(
+            "The same key with another batch",
+            "POST",
+            "/batch/departments",
+            422,
+            body={"rows": [JOB]},
+            headers={"Idempotency-Key": IDEMPOTENCY_KEY},
+            checks=error_code("idempotency_key_reused"),
         ),
         request(
             "Empty batch",
@@ -286,6 +320,31 @@ def items() -> list[dict[str, object]]:
             "/restore/jobs",
             404,
             body={"backup": "jobs-none.avro"},
+        ),
+        request(
+            "Audit trail, newest first",
+            "GET",
+            "/audit?per_page=20",
+            200,
+            checks=[
+                'pm.test("the batches are in it", function () {',
+                "    const actions = pm.response.json().items.map(function (row) { return row.action; });",
+                '    pm.expect(actions).to.include("batch");',
+                "});",
+            ],
+        ),
+        request(
+            "Audit trail of restores since 2020",
+            "GET",
+            "/audit?action=restore&since=2020-01-01T00:00:00Z",
+            200,
+        ),
+        request(
+            "Audit trail with an unknown action",
+            "GET",
+            "/audit?action=delete",
+            400,
+            checks=error_code("invalid_parameters"),
         ),
         request("OpenAPI document", "GET", "/openapi.json", 200),
         request("API docs page", "GET", "/docs", 200),

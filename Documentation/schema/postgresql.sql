@@ -180,5 +180,44 @@ ALTER TABLE load_task_parts ADD COLUMN bytes_total BIGINT;
 
 UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
 
+-- Running upgrade 0008 -> 0009
+
+CREATE TABLE audit_log (
+    id BIGSERIAL NOT NULL, 
+    at TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
+    key_name VARCHAR(255), 
+    role VARCHAR(32), 
+    action VARCHAR(32) NOT NULL, 
+    route VARCHAR(1024) NOT NULL, 
+    target VARCHAR(255), 
+    request_id VARCHAR(128), 
+    outcome INTEGER NOT NULL, 
+    rows TEXT, 
+    PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_audit_log_at ON audit_log (at);
+
+CREATE INDEX ix_audit_log_action_at ON audit_log (action, at);
+
+CREATE INDEX ix_audit_log_key_name_at ON audit_log (key_name, at);
+
+CREATE TABLE idempotency_keys (
+    scope VARCHAR(255) NOT NULL, 
+    idempotency_key VARCHAR(255) NOT NULL, 
+    fingerprint VARCHAR(64) NOT NULL, 
+    state VARCHAR(16) NOT NULL, 
+    status INTEGER, 
+    body BYTEA, 
+    headers TEXT, 
+    created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
+    expires_at TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
+    PRIMARY KEY (scope, idempotency_key)
+);
+
+CREATE INDEX ix_idempotency_keys_expires_at ON idempotency_keys (expires_at);
+
+UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0008';
+
 COMMIT;
 

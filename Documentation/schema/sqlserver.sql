@@ -258,6 +258,59 @@ UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num 
 
 GO
 
+-- Running upgrade 0008 -> 0009
+
+CREATE TABLE audit_log (
+    id BIGINT NOT NULL IDENTITY, 
+    at DATETIME NOT NULL, 
+    key_name NVARCHAR(255) NULL, 
+    role VARCHAR(32) NULL, 
+    action VARCHAR(32) NOT NULL, 
+    route NVARCHAR(1024) NOT NULL, 
+    target NVARCHAR(255) NULL, 
+    request_id VARCHAR(128) NULL, 
+    outcome INTEGER NOT NULL, 
+    rows NVARCHAR(max) NULL, 
+    PRIMARY KEY (id)
+);
+
+GO
+
+CREATE INDEX ix_audit_log_at ON audit_log (at);
+
+GO
+
+CREATE INDEX ix_audit_log_action_at ON audit_log (action, at);
+
+GO
+
+CREATE INDEX ix_audit_log_key_name_at ON audit_log (key_name, at);
+
+GO
+
+CREATE TABLE idempotency_keys (
+    scope NVARCHAR(255) NOT NULL, 
+    idempotency_key VARCHAR(255) NOT NULL, 
+    fingerprint VARCHAR(64) NOT NULL, 
+    state VARCHAR(16) NOT NULL, 
+    status INTEGER NULL, 
+    body VARBINARY(max) NULL, 
+    headers NVARCHAR(max) NULL, 
+    created_at DATETIME NOT NULL, 
+    expires_at DATETIME NOT NULL, 
+    PRIMARY KEY (scope, idempotency_key)
+);
+
+GO
+
+CREATE INDEX ix_idempotency_keys_expires_at ON idempotency_keys (expires_at);
+
+GO
+
+UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0008';
+
+GO
+
 COMMIT;
 
 GO

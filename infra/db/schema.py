@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -28,6 +29,8 @@ metadata = MetaData()
 
 # NVARCHAR(max) on SQL Server, where UnicodeText would be the deprecated NTEXT.
 LongText = UnicodeText().with_variant(mssql.NVARCHAR(), "mssql")
+# VARBINARY(max) on SQL Server, where LargeBinary would be the deprecated IMAGE.
+LongBinary = LargeBinary().with_variant(mssql.VARBINARY("max"), "mssql")  # type: ignore[no-untyped-call]
 QUARTERS = ("q1", "q2", "q3", "q4")
 HIRE_COUNTS_FILLFACTOR = 50
 
@@ -148,4 +151,44 @@ rejections = Table(
     Index("ix_rejections_task_id", "task_id"),
     Index("ix_rejections_batch_id", "batch_id"),
     Index("ix_rejections_table_name", "table_name"),
+)
+
+# Idempotency keys (core/idempotency.py): one row a key and scope (the caller's API key name,
+# '' without keys), taken by the INSERT of the first request sent with it; the primary key
+# makes one of two requests sending it at once win. The answer is kept until expires_at.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", Unicode(255), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # SHA-256 of method, path and body
+    Column("state", String(16), nullable=False),  # running, then done
+    Column("status", Integer, nullable=True),
+    Column("body", LongBinary, nullable=True),
+    Column("headers", LongText, nullable=True),  # JSON: the headers replayed
+    Column("created_at", DateTime(), nullable=False),
+    Column("expires_at", DateTime(), nullable=False),
+    PrimaryKeyConstraint("scope", "idempotency_key"),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
+)
+
+# The audit trail (core/audit.py): every write, and every read of personal data, a row.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", DateTime(), nullable=False),  # UTC
+    Column("key_name", Unicode(255), nullable=True),  # the API key's name; none without keys
+    Column("role", String(32), nullable=True),
+    Column("action", String(32), nullable=False),  # batch, upload, load, restore, list_rows...
+    Column("route", Unicode(1024), nullable=False),  # method, path and query
+    Column("target", Unicode(255), nullable=True),  # a table, a task id or a batch id
+    Column("request_id", String(128), nullable=True),
+    Column("outcome", Integer, nullable=False),  # the HTTP status answered
+    Column("rows", LongText, nullable=True),  # JSON of counts
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_action_at", "action", "at"),
+    Index("ix_audit_log_key_name_at", "key_name", "at"),
 )

@@ -29,7 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from core.ports import ACTIVE, Lease, PartRecord, Progress, TaskRecord
+from core.ports import ACTIVE, AuditEntry, Lease, PartRecord, Progress, TaskRecord
+from infra.db.audit_log import write as write_audit
 from infra.db.engine import READ_ONLY
 from infra.db.schema import load_task_parts, load_tasks
 from infra.db.values import from_db, to_db
@@ -41,7 +42,7 @@ class SqlTaskStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create(self, task: TaskRecord) -> None:
+    def create(self, task: TaskRecord, audit: AuditEntry | None = None) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(load_tasks).values(
@@ -59,11 +60,15 @@ class SqlTaskStore:
                     bytes_total=task.bytes_total,
                 )
             )
+            if audit is not None:
+                write_audit(conn, audit)
 
-    def delete(self, task_id: str) -> None:
+    def delete(self, task_id: str, audit: AuditEntry | None = None) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(load_task_parts).where(load_task_parts.c.task_id == task_id))
             conn.execute(delete(load_tasks).where(load_tasks.c.id == task_id))
+            if audit is not None:
+                write_audit(conn, audit)
 
     def get(self, task_id: str) -> TaskRecord | None:
         with self._reading() as conn:
@@ -267,6 +272,7 @@ class SqlTaskStore:
         task_id: str,
         at: datetime,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+        audit: AuditEntry | None = None,
     ) -> bool:
         t, p = load_tasks, load_task_parts
         with self.engine.begin() as conn:
@@ -278,6 +284,8 @@ class SqlTaskStore:
             )
             if changed.rowcount != 1:
                 return False
+            if audit is not None:
+                write_audit(conn, audit)
             conn.execute(
                 update(p)
                 .where(p.c.task_id == task_id, p.c.state.in_(ACTIVE))
@@ -332,7 +340,13 @@ class SqlTaskStore:
             self._combine(conn, task_id, combine)
         return True
 
-    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+    def retry(
+        self,
+        task_id: str,
+        owner: str | None,
+        expires: datetime | None,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         t, p = load_tasks, load_task_parts
         with self.engine.begin() as conn:
             changed = conn.execute(
@@ -351,6 +365,8 @@ class SqlTaskStore:
             )
             if changed.rowcount != 1:
                 return False
+            if audit is not None:
+                write_audit(conn, audit)
             conn.execute(
                 update(p)
                 .where(p.c.task_id == task_id, p.c.state != "SUCCESS")

@@ -1,4 +1,4 @@
-"""One database transaction holding the row and rejection repositories."""
+"""One database transaction holding the row, rejection and audit repositories."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from sqlalchemy import Connection, Engine, delete
 
 from core.ports import Origin
 from domain.rejections import Rejection
+from infra.db.audit_log import SqlAuditRepository
 from infra.db.hire_counts import PostgresHireCounts, SqlHireCounts, SqliteHireCounts
 from infra.db.postgres_rows import PostgresRowRepository
 from infra.db.rows import SqlRowRepository
 from infra.db.schema import rejections
 from infra.db.sqlite_rows import SqliteRowRepository
 from infra.db.sqlite_writers import writer_queue
+from infra.db.values import storable
 from infra.db.write_guard import RestoreLock, hold_postgres, hold_sql_server
 
 # Isolation that gives every read of a transaction the same data. SQLite's transactions
@@ -26,17 +28,6 @@ _SNAPSHOT_LEVEL = {"postgresql": "REPEATABLE READ", "mssql": "SERIALIZABLE"}
 # How long a write waits for a running restore, and a restore for running writes.
 GUARD_WAIT_SECONDS = 10.0
 _GUARDS = {"postgresql": hold_postgres, "mssql": hold_sql_server}
-
-
-def storable(text: str) -> str:
-    """Text every database takes: no NUL characters, no lone surrogates (each becomes U+FFFD)."""
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
 
 
 class SqlRejectionRepository:
@@ -90,6 +81,7 @@ class SqlUnitOfWork:
     rows: SqlRowRepository
     rejections: SqlRejectionRepository
     hire_counts: SqlHireCounts
+    audit: SqlAuditRepository
 
     def __init__(
         self,
@@ -125,6 +117,7 @@ class SqlUnitOfWork:
         self.rows = self._rows_class(self.connection)
         self.rejections = SqlRejectionRepository(self.connection)
         self.hire_counts = self._counts_class(self.connection)
+        self.audit = SqlAuditRepository(self.connection)
         return self
 
     def __exit__(

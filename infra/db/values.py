@@ -33,3 +33,14 @@ def row_reader(moments: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, .
         return tuple(values)
 
     return read
+
+
+def storable(text: str) -> str:
+    """Text every database takes: no NUL characters, no lone surrogates (each becomes U+FFFD)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text

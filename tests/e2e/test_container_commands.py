@@ -75,6 +75,32 @@ def test_gunicorn_serves_the_app_and_the_healthcheck_passes(tmp_path, source_dir
     assert len(set(re.findall(r"Booting worker with pid: (\d+)", log))) == 2
 
 
+def test_gunicorn_logs_every_line_as_json_with_the_request_id(tmp_path, source_dir):
+    port = free_port()
+    env = {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
+        "CSV_SOURCE_DIR": str(source_dir),
+        "LOG_FORMAT": "json",
+    }
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "gunicorn.log"
+    with running([str(SCRIPTS / "gunicorn"), "main:create_app()"], env, f"{base}/health", log):
+        request = urllib.request.Request(
+            f"{base}/departments", headers={"X-Request-ID": "gunicorn-req-1"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["X-Request-ID"] == "gunicorn-req-1"
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any(
+        e["logger"] == "gunicorn.error" and "Booting worker" in e["message"] for e in entries
+    )
+    (access,) = [e for e in entries if "GET /departments" in e["message"]]
+    assert (access["logger"], access["request_id"]) == ("gunicorn.access", "gunicorn-req-1")
+
+
 @pytest.mark.azurite
 def test_the_storage_set_up_command_creates_the_container_with_the_sample_files(
     tmp_path, azurite_connection_string

@@ -11,7 +11,18 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from core.errors import QueueUnavailable, SourceFileNotFound
-from core.ports import ACTIVE, Lease, Origin, PartRecord, Progress, TaskRecord
+from core.ports import (
+    ACTIVE,
+    AuditEntry,
+    AuditFilter,
+    KeyRecord,
+    Lease,
+    Origin,
+    PartRecord,
+    Progress,
+    StoredAnswer,
+    TaskRecord,
+)
 from domain.rejections import Rejection
 from domain.reports import HireKey
 from domain.tables import TABLES
@@ -23,6 +34,7 @@ class FakeDatabase:
         self.tables: dict[str, dict[int, Values]] = {name: {} for name in TABLES}
         self.rejections: list[tuple[Rejection, Origin]] = []
         self.hire_counts: Counter[HireKey] = Counter()
+        self.audit: list[AuditEntry] = []
         self.commits = 0
 
 
@@ -90,6 +102,35 @@ class FakeRejections:
         self.pending[:] = [(r, o) for r, o in self.pending if kept(r, o)]
 
 
+class FakeAudit:
+    def __init__(self, pending: list[AuditEntry]) -> None:
+        self.pending = pending
+
+    def add(self, entry: AuditEntry) -> None:
+        self.pending.append(entry)
+
+
+class FakeAuditLog:
+    """The audit trail in its own transactions."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    def add(self, entry: AuditEntry) -> None:
+        self.entries.append(entry)
+
+    def page(self, where: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEntry], int]:
+        found = [
+            e
+            for e in reversed(self.entries)
+            if (where.action is None or e.action == where.action)
+            and (where.key_name is None or e.key_name == where.key_name)
+            and (where.since is None or e.at >= where.since)
+            and (where.until is None or e.at < where.until)
+        ]
+        return found[(page - 1) * per_page : page * per_page], len(found)
+
+
 class FakeUnitOfWork:
     """Keeps changes apart until commit(), like a transaction."""
 
@@ -101,9 +142,11 @@ class FakeUnitOfWork:
         self._tables = {name: dict(rows) for name, rows in self.db.tables.items()}
         self._rejections = list(self.db.rejections)
         self._counts = Counter(self.db.hire_counts)
+        self._audit = list(self.db.audit)
         self.rows = FakeRows(self._tables)
         self.rejections = FakeRejections(self._rejections)
         self.hire_counts = FakeHireCounts(self._counts)
+        self.audit = FakeAudit(self._audit)
         return self
 
     def __exit__(
@@ -118,6 +161,7 @@ class FakeUnitOfWork:
         self.db.tables = self._tables
         self.db.rejections = self._rejections
         self.db.hire_counts = self._counts
+        self.db.audit = self._audit
         self.db.commits += 1
 
 
@@ -160,14 +204,17 @@ class FakeTaskStore:
         self.part_records: dict[tuple[str, int], PartRecord] = {}
         self.progress_seen: list[int] = []  # the task's rows read, at each progress write
         self.bytes_seen: list[int] = []  # and its bytes read
+        self.audit: list[AuditEntry] = []  # written with the task records
 
-    def create(self, task: TaskRecord) -> None:
+    def create(self, task: TaskRecord, audit: AuditEntry | None = None) -> None:
         self.tasks[task.id] = task
+        self.audit += [audit] if audit is not None else []
 
-    def delete(self, task_id: str) -> None:
+    def delete(self, task_id: str, audit: AuditEntry | None = None) -> None:
         self.tasks.pop(task_id, None)
         for key in [k for k in self.part_records if k[0] == task_id]:
             del self.part_records[key]
+        self.audit += [audit] if audit is not None else []
 
     def get(self, task_id: str) -> TaskRecord | None:
         return self.tasks.get(task_id)
@@ -331,11 +378,13 @@ class FakeTaskStore:
         task_id: str,
         at: datetime,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
+        audit: AuditEntry | None = None,
     ) -> bool:
         task = self.tasks.get(task_id)
         if task is None or task.state not in ACTIVE:
             return False
         task.state, task.finished_at = "CANCELLED", at
+        self.audit += [audit] if audit is not None else []
         for record in self.parts(task_id):
             if record.state in ACTIVE:
                 record.state = "CANCELLED"
@@ -370,10 +419,17 @@ class FakeTaskStore:
         self._sum_parts(task_id)
         return True
 
-    def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
+    def retry(
+        self,
+        task_id: str,
+        owner: str | None,
+        expires: datetime | None,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         task = self.tasks.get(task_id)
         if task is None or task.state not in ("FAILURE", "CANCELLED"):
             return False
+        self.audit += [audit] if audit is not None else []
         task.state, task.attempts, task.result, task.error = "PENDING", 0, None, None
         task.started_at = task.finished_at = None
         task.lease_owner, task.lease_expires_at = owner, expires
@@ -449,3 +505,41 @@ class FakeQueue:
     def check(self) -> None:
         if not self.reachable:
             raise QueueUnavailable()
+
+
+class FakeIdempotencyStore:
+    """Idempotency keys in memory, with the SQL store's conditions."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str], dict[str, Any]] = {}
+        self.sweeps = 0
+
+    def claim(
+        self, scope: str, key: str, fingerprint: str, now: datetime, expires: datetime
+    ) -> KeyRecord | None:
+        found = self.keys.get((scope, key))
+        if found is None or found["expires"] <= now:
+            self.keys[(scope, key)] = {
+                "fingerprint": fingerprint,
+                "answer": None,
+                "expires": expires,
+            }
+            return None
+        return KeyRecord(found["fingerprint"], found["answer"])
+
+    def finish(self, scope: str, key: str, answer: StoredAnswer) -> None:
+        found = self.keys.get((scope, key))
+        if found is not None and found["answer"] is None:
+            found["answer"] = answer
+
+    def release(self, scope: str, key: str) -> None:
+        found = self.keys.get((scope, key))
+        if found is not None and found["answer"] is None:
+            del self.keys[(scope, key)]
+
+    def sweep(self, now: datetime) -> int:
+        self.sweeps += 1
+        expired = [k for k, v in self.keys.items() if v["expires"] < now]
+        for k in expired:
+            del self.keys[k]
+        return len(expired)

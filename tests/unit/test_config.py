@@ -16,6 +16,8 @@ def test_every_setting_has_a_default():
     assert settings.load_part_mb == 0
     assert settings.task_lease_seconds == 60
     assert settings.load_retry_seconds == 300
+    assert settings.idempotency_ttl_hours == 24
+    assert settings.log_format == "json"
 
 
 def test_settings_come_from_the_environment():
@@ -31,6 +33,8 @@ def test_settings_come_from_the_environment():
             "LOAD_PART_MB": "64.5",
             "TASK_LEASE_SECONDS": "2.5",
             "LOAD_RETRY_SECONDS": "30",
+            "IDEMPOTENCY_TTL_HOURS": "0.5",
+            "LOG_FORMAT": "Text",
             "AZURE_STORAGE_CONTAINER": " ",
         }
     )
@@ -44,6 +48,8 @@ def test_settings_come_from_the_environment():
     assert (settings.max_upload_mb, settings.load_part_mb) == (5, 64.5)
     assert settings.azure_storage_container == "hr-csv"
     assert (settings.task_lease_seconds, settings.load_retry_seconds) == (2.5, 30)
+    assert settings.idempotency_ttl_hours == 0.5
+    assert settings.log_format == "text"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +63,8 @@ def test_settings_come_from_the_environment():
         ("CELERY_VISIBILITY_TIMEOUT", "0", "CELERY_VISIBILITY_TIMEOUT must be between"),
         ("TASK_LEASE_SECONDS", "0", "TASK_LEASE_SECONDS must be between 0.1 and"),
         ("LOAD_RETRY_SECONDS", "-5", "LOAD_RETRY_SECONDS must be between 0 and"),
+        ("IDEMPOTENCY_TTL_HOURS", "0", "IDEMPOTENCY_TTL_HOURS must be between 0.01 and"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of json, text, not 'xml'"),
     ],
 )
 def test_a_bad_value_is_refused_with_its_name(name, value, words):
