@@ -29,7 +29,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = build_services(settings, celery)
     app = Flask(__name__)
     app.config["VERSION"] = VERSION
-    api.register(app, services, api_keys=settings.api_keys, max_upload_mb=settings.max_upload_mb)
+    api.register(
+        app,
+        services,
+        api_keys=settings.api_keys,
+        max_upload_mb=settings.max_upload_mb,
+        metrics_token=settings.metrics_token,
+    )
     if celery is not None:
         celery_init_app(app, celery, services.loads.run, services.loads.keep_leases)
     cli.register_commands(app, settings, services)

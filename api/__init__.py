@@ -11,20 +11,28 @@ from api.deps import services
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
 from api.metrics import Metrics
-from api.security import require_api_key
+from api.security import guard
 from api.text import CONVERTERS
+from config import ApiKey
 from core.services import Services
 
 
 def register(
-    app: Flask, services: Services, *, api_keys: Sequence[str], max_upload_mb: int
+    app: Flask,
+    services: Services,
+    *,
+    api_keys: Sequence[ApiKey],
+    max_upload_mb: int,
+    metrics_token: str | None = None,
 ) -> None:
     """Attach the routes, error handlers and request checks of the service to app."""
     app.json = ServiceJSONProvider(app)
     app.url_map.converters.update(CONVERTERS)
     app.extensions["hr_services"] = services
     app.config["MAX_CONTENT_LENGTH"] = max_upload_mb * 1024 * 1024
-    app.before_request(require_api_key(tuple(api_keys)))
+    identify, check = guard(api_keys, metrics_token)
+    app.before_request(identify)
+    app.before_request(check)
     register_error_handlers(app)
     Metrics(app)
     app.before_request(_database_prepared)

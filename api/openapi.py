@@ -18,6 +18,7 @@ from api.schemas import (
     RestoreAllBody,
     RestoreBody,
 )
+from api.security import BEARER_ROUTES, PUBLIC, ROUTE_ROLES
 from domain.tables import TABLES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -129,8 +130,8 @@ def build_spec(version: str) -> dict[str, Any]:
     spec.components.security_scheme(
         "ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
     )
+    spec.components.security_scheme("MetricsToken", {"type": "http", "scheme": "bearer"})
     accepted = {"202": _answer("load queued: task_id and status_url")}
-    write: dict[str, Any] = {"security": [{"ApiKey": []}]}
     paths: dict[str, dict[str, Any]] = {
         "/health": {"get": _op_without_parts("liveness", {"200": _answer("alive")})},
         "/health/ready": {
@@ -144,12 +145,7 @@ def build_spec(version: str) -> dict[str, Any]:
         },
         "/upload-files": {
             "post": _op(
-                "load departments, jobs and hired_employees from the CSV source",
-                accepted,
-                401,
-                404,
-                503,
-                **write,
+                "load departments, jobs and hired_employees from the CSV source", accepted, 404, 503
             )
         },
         "/upload/{table}": {
@@ -157,7 +153,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 "load one table from its file in the source, or from a multipart 'file'",
                 accepted,
                 400,
-                401,
                 404,
                 413,
                 503,
@@ -174,7 +169,6 @@ def build_spec(version: str) -> dict[str, Any]:
                         }
                     },
                 },
-                **write,
             )
         },
         "/batch/{table}": {
@@ -182,7 +176,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 "insert 1 to 1000 rows; each row checked on its own",
                 {"200": _answer("summary of every row")},
                 400,
-                401,
                 404,
                 409,
                 413,
@@ -194,7 +187,6 @@ def build_spec(version: str) -> dict[str, Any]:
                         "application/json": {"schema": {"$ref": "#/components/schemas/BatchBody"}}
                     },
                 },
-                **write,
             )
         },
         "/task-status/{task_id}": {
@@ -210,11 +202,9 @@ def build_spec(version: str) -> dict[str, Any]:
                 "cancel a PENDING or STARTED load: it stops at its next chunk, keeping what it "
                 "stored, which becomes its result",
                 {"200": _answer("the task, CANCELLED")},
-                401,
                 404,
                 409,
                 parameters=[_TASK_ID],
-                **write,
             )
         },
         "/task/{task_id}/retry": {
@@ -222,12 +212,10 @@ def build_spec(version: str) -> dict[str, Any]:
                 "queue a load that ended FAILURE or CANCELLED again, under the same id; it goes "
                 "on from what is stored",
                 accepted,
-                401,
                 404,
                 409,
                 503,
                 parameters=[_TASK_ID],
-                **write,
             )
         },
         "/task-list": {
@@ -256,10 +244,8 @@ def build_spec(version: str) -> dict[str, Any]:
             "post": _op(
                 "back up one table to an AVRO file",
                 {"201": _answer("the backup: name, rows, size, sha256")},
-                401,
                 404,
                 parameters=[_TABLE],
-                **write,
             )
         },
         "/backup": {
@@ -267,7 +253,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 "back up the three tables from one view of the database",
                 {"201": _answer("the backups")},
                 401,
-                **write,
             )
         },
         "/backups": {
@@ -283,7 +268,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 "replace a table's rows with a backup's (the newest by default), atomically",
                 {"200": _answer("table, backup, rows")},
                 400,
-                401,
                 404,
                 409,
                 422,
@@ -292,7 +276,6 @@ def build_spec(version: str) -> dict[str, Any]:
                     "required": False,
                     "content": {"application/json": {"schema": RestoreBody}},
                 },
-                **write,
             )
         },
         "/restore": {
@@ -300,7 +283,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 "restore the three tables together, in one transaction",
                 {"200": _answer("the restored tables")},
                 400,
-                401,
                 404,
                 409,
                 422,
@@ -308,7 +290,6 @@ def build_spec(version: str) -> dict[str, Any]:
                     "required": False,
                     "content": {"application/json": {"schema": RestoreAllBody}},
                 },
-                **write,
             )
         },
         "/openapi.json": {"get": _op_without_parts("this document", {"200": _answer("OpenAPI 3")})},
@@ -333,5 +314,28 @@ def build_spec(version: str) -> dict[str, Any]:
             )
         }
     for path, operations in paths.items():
+        for method, operation in operations.items():
+            _secure(f"{method.upper()} {path}", operation)
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _secure(name: str, operation: dict[str, Any]) -> None:
+    """The operation's security and role, from the one table of api.security."""
+    role = ROUTE_ROLES[name]
+    operation["x-role"] = role
+    if role == PUBLIC:
+        operation["security"] = []
+        operation["description"] = "Open to anyone: no key needed."
+        return
+    operation["security"] = [{"ApiKey": []}]
+    operation["description"] = f"Needs an API key of role {role} (or above)."
+    if name in BEARER_ROUTES:
+        operation["security"].append({"MetricsToken": []})
+        operation["description"] += " Or the metrics token as a bearer token."
+    operation["responses"].update(
+        {
+            "401": _answer("no valid API key (when keys are configured)", _ERROR),
+            "403": _answer("the key's role is too low for this route", _ERROR),
+        }
+    )
