@@ -11,6 +11,7 @@ PROJECT_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = PROJECT_DIR / "instance"
 SAMPLE_DATA_DIR = PROJECT_DIR / "Documentation" / "sample_data"
 DEFAULT_MAX_UPLOAD_MB = 200
+DEFAULT_RATE_LIMIT = "600 per minute"
 # The roles of API keys, each allowed what the one before it is, and more.
 ROLES = ("reader", "writer", "admin")
 
@@ -43,6 +44,8 @@ class Settings:
     celery_visibility_timeout: int = 3600
     api_keys: tuple[ApiKey, ...] = field(default=())
     metrics_token: str | None = field(default=None, repr=False)
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    rate_limit_storage_url: str | None = None
     load_part_mb: float = 0.0
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     lock_wait_seconds: float = 10.0
@@ -55,6 +58,18 @@ class Settings:
         if any(isinstance(key, str) for key in self.api_keys):
             entries = ",".join(k if isinstance(k, str) else _entry(k) for k in self.api_keys)
             object.__setattr__(self, "api_keys", parse_api_keys(entries, "api_keys"))
+        _check_rate_limit(self.rate_limit)
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """Where the request counts of the rate limit are kept: RATE_LIMIT_STORAGE_URL, else
+        the Celery broker when it is Redis (shared by every process), else in memory."""
+        if self.rate_limit_storage_url:
+            return self.rate_limit_storage_url
+        broker = self.celery_broker_url or ""
+        if broker.startswith(("redis://", "rediss://")):
+            return broker
+        return "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +105,8 @@ class Settings:
             ),
             api_keys=_api_keys(get("API_KEYS"), get("API_KEYS_FILE")),
             metrics_token=get("METRICS_TOKEN"),
+            rate_limit=get("RATE_LIMIT") or defaults.rate_limit,
+            rate_limit_storage_url=get("RATE_LIMIT_STORAGE_URL"),
             load_part_mb=_float("LOAD_PART_MB", get("LOAD_PART_MB"), defaults.load_part_mb),
             max_upload_mb=_int(
                 "MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20
@@ -149,6 +166,18 @@ def parse_api_keys(text: str, where: str = "API_KEYS") -> tuple[ApiKey, ...]:
     if len({k.secret for k in keys}) != len(keys):
         raise SettingsError(f"{where}: the same key is given twice")
     return tuple(keys)
+
+
+def _check_rate_limit(value: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(
+            f"RATE_LIMIT must be limits such as '600 per minute' or '20/second; 1000/hour', "
+            f"not {value!r}"
+        ) from None
 
 
 def _entry(key: ApiKey) -> str:

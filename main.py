@@ -35,6 +35,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         api_keys=settings.api_keys,
         max_upload_mb=settings.max_upload_mb,
         metrics_token=settings.metrics_token,
+        rate_limit_per_caller=settings.rate_limit,
+        rate_limit_storage=settings.rate_limit_storage,
     )
     if celery is not None:
         celery_init_app(app, celery, services.loads.run, services.loads.keep_leases)

@@ -11,9 +11,10 @@ from api.deps import services
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
 from api.metrics import Metrics
+from api.ratelimit import rate_limit
 from api.security import guard
 from api.text import CONVERTERS
-from config import ApiKey
+from config import DEFAULT_RATE_LIMIT, ApiKey
 from core.services import Services
 
 
@@ -24,6 +25,8 @@ def register(
     api_keys: Sequence[ApiKey],
     max_upload_mb: int,
     metrics_token: str | None = None,
+    rate_limit_per_caller: str = DEFAULT_RATE_LIMIT,
+    rate_limit_storage: str = "memory://",
 ) -> None:
     """Attach the routes, error handlers and request checks of the service to app."""
     app.json = ServiceJSONProvider(app)
@@ -32,6 +35,7 @@ def register(
     app.config["MAX_CONTENT_LENGTH"] = max_upload_mb * 1024 * 1024
     identify, check = guard(api_keys, metrics_token)
     app.before_request(identify)
+    rate_limit(app, rate_limit_per_caller, rate_limit_storage)  # by the caller identified
     app.before_request(check)
     register_error_handlers(app)
     Metrics(app)

@@ -75,6 +75,11 @@ _UNAVAILABLE = {
     "headers": _RETRY_AFTER,
 }
 
+_TOO_MANY = {
+    **_answer("more requests than RATE_LIMIT allows this key (or address)", _ERROR),
+    "headers": _RETRY_AFTER,
+}
+
 
 def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _answer("error", _ERROR) for code in codes}
@@ -316,6 +321,8 @@ def build_spec(version: str) -> dict[str, Any]:
     for path, operations in paths.items():
         for method, operation in operations.items():
             _secure(f"{method.upper()} {path}", operation)
+            if path != "/health":  # the one route never limited
+                operation["responses"]["429"] = _TOO_MANY
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 

@@ -52,6 +52,7 @@ def test_openapi_document_lists_every_route(client, app):
         "409",
         "413",
         "422",
+        "429",
         "503",
     }
     without_parts = {"/health", "/openapi.json", "/docs", "/metrics"}
