@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from flask import Flask, request
 
 from api import backups, batches, docs, health, listings, loads, reports
+from api.bodies import check_bodies
 from api.deps import services
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
@@ -37,6 +38,7 @@ def register(
     app.before_request(identify)
     rate_limit(app, rate_limit_per_caller, rate_limit_storage)  # by the caller identified
     app.before_request(check)
+    check_bodies(app, max_upload_mb * 1024 * 1024)
     register_error_handlers(app)
     Metrics(app)
     app.before_request(_database_prepared)

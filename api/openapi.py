@@ -155,11 +155,12 @@ def build_spec(version: str) -> dict[str, Any]:
         },
         "/upload/{table}": {
             "post": _op(
-                "load one table from its file in the source, or from a multipart 'file'",
+                "load one table: from the multipart form's one 'file' part, or from a text/csv "
+                "body, stored in the source first; with no body at all, from the table's own "
+                "file in the source",
                 accepted,
                 400,
                 404,
-                413,
                 503,
                 parameters=[_TABLE],
                 requestBody={
@@ -170,8 +171,10 @@ def build_spec(version: str) -> dict[str, Any]:
                                 "type": "object",
                                 "properties": {"file": {"type": "string", "format": "binary"}},
                                 "required": ["file"],
+                                "additionalProperties": False,
                             }
-                        }
+                        },
+                        "text/csv": {"schema": {"type": "string", "format": "binary"}},
                     },
                 },
             )
@@ -183,7 +186,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 400,
                 404,
                 409,
-                413,
                 422,
                 parameters=[_TABLE],
                 requestBody={
@@ -323,6 +325,8 @@ def build_spec(version: str) -> dict[str, Any]:
             _secure(f"{method.upper()} {path}", operation)
             if path != "/health":  # the one route never limited
                 operation["responses"]["429"] = _TOO_MANY
+            if method == "post":  # a body of another type, or over MAX_UPLOAD_MB
+                operation["responses"].update(_errors(413, 415))
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 

@@ -26,6 +26,7 @@ def request(
     checks: list[str] | None = None,
     form_file: str | None = None,
     raw_body: str | None = None,
+    content_type: str = "application/json",
 ) -> dict[str, object]:
     lines = [
         f'pm.test("{method} {path} answers {status}", function () {{',
@@ -39,7 +40,7 @@ def request(
         "url": "{{baseUrl}}" + path,
     }
     if body is not None or raw_body is not None:
-        req["header"] = [*req["header"], {"key": "Content-Type", "value": "application/json"}]  # type: ignore[misc]
+        req["header"] = [*req["header"], {"key": "Content-Type", "value": content_type}]  # type: ignore[misc]
         req["body"] = {
             "mode": "raw",
             "raw": raw_body if raw_body is not None else json.dumps(body, indent=2),
@@ -120,6 +121,22 @@ def items() -> list[dict[str, object]]:
         request(
             "Task status of the upload", "GET", "/task-status/{{taskId}}", 200, checks=POLL_TASK
         ),
+        request(
+            "Load a text/csv body",
+            "POST",
+            "/upload/jobs",
+            202,
+            checks=SAVE_TASK,
+            raw_body="id,job\n9100,Archivist\n",
+            content_type="text/csv",
+        ),
+        request(
+            "Task status of the text/csv upload",
+            "GET",
+            "/task-status/{{taskId}}",
+            200,
+            checks=POLL_TASK,
+        ),
         request("Task list", "GET", "/task-list?per_page=10", 200),
         request(
             "Cancel a finished task",
@@ -192,6 +209,15 @@ def items() -> list[dict[str, object]]:
             400,
             raw_body="{not json",
             checks=error_code("invalid_request"),
+        ),
+        request(
+            "Batch sent as text/plain",
+            "POST",
+            "/batch/jobs",
+            415,
+            raw_body=json.dumps({"rows": [JOB]}),
+            content_type="text/plain",
+            checks=error_code("unsupported_media_type"),
         ),
         request("Batch for an unknown table", "POST", "/batch/people", 404, body={"rows": [JOB]}),
         *(

@@ -50,8 +50,8 @@ CHECKS = [
 ]
 EXCLUDED = {
     # Any bytes are a CSV file to load: a file whose rows break the data rules is loaded
-    # with those rows rejected, not refused, so a multipart body the generator deems invalid
-    # (a 'file' part of another type, extra parts) is rightly accepted.
+    # with those rows rejected, not refused, so a body the generator deems invalid (a 'file'
+    # part that is not binary, a text/csv body of any text) is rightly accepted.
     "POST /upload/{table}": [negative_data_rejection],
 }
 

@@ -51,6 +51,7 @@ def test_openapi_document_lists_every_route(client, app):
         "404",
         "409",
         "413",
+        "415",
         "422",
         "429",
         "503",
