@@ -46,6 +46,7 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     rate_limit: str = DEFAULT_RATE_LIMIT
     rate_limit_storage_url: str | None = None
+    cors_origins: tuple[str, ...] = ()
     load_part_mb: float = 0.0
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     lock_wait_seconds: float = 10.0
@@ -107,6 +108,7 @@ class Settings:
             metrics_token=get("METRICS_TOKEN"),
             rate_limit=get("RATE_LIMIT") or defaults.rate_limit,
             rate_limit_storage_url=get("RATE_LIMIT_STORAGE_URL"),
+            cors_origins=_origins(get("CORS_ORIGINS")),
             load_part_mb=_float("LOAD_PART_MB", get("LOAD_PART_MB"), defaults.load_part_mb),
             max_upload_mb=_int(
                 "MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20
@@ -166,6 +168,22 @@ def parse_api_keys(text: str, where: str = "API_KEYS") -> tuple[ApiKey, ...]:
     if len({k.secret for k in keys}) != len(keys):
         raise SettingsError(f"{where}: the same key is given twice")
     return tuple(keys)
+
+
+def _origins(value: str | None) -> tuple[str, ...]:
+    """The origins of CORS_ORIGINS: scheme, host and port only, such as https://bi.example.com."""
+    origins = []
+    for given in (o.strip() for o in (value or "").split(",")):
+        if not given:
+            continue
+        origin = given.rstrip("/")
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+            raise SettingsError(
+                f"CORS_ORIGINS holds origins such as https://bi.example.com, not {given!r}"
+            )
+        origins.append(origin)
+    return tuple(origins)
 
 
 def _check_rate_limit(value: str) -> None:

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.serving import WSGIRequestHandler
 
 import api
 import cli
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         metrics_token=settings.metrics_token,
         rate_limit_per_caller=settings.rate_limit,
         rate_limit_storage=settings.rate_limit_storage,
+        cors_origins=settings.cors_origins,
     )
     if celery is not None:
         celery_init_app(app, celery, services.loads.run, services.loads.keep_leases)
@@ -56,7 +58,21 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+class _QuietRequestHandler(WSGIRequestHandler):
+    """The development server's handler without a Server header (its name and versions)."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env()
-    create_app(settings).run(host=settings.host, port=settings.port, threaded=True)
+    create_app(settings).run(
+        host=settings.host,
+        port=settings.port,
+        threaded=True,
+        request_handler=_QuietRequestHandler,
+    )

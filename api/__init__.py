@@ -10,6 +10,7 @@ from api import backups, batches, docs, health, listings, loads, reports
 from api.bodies import check_bodies
 from api.deps import services
 from api.errors import register_error_handlers
+from api.headers import secure_headers
 from api.json_provider import ServiceJSONProvider
 from api.metrics import Metrics
 from api.ratelimit import rate_limit
@@ -28,6 +29,7 @@ def register(
     metrics_token: str | None = None,
     rate_limit_per_caller: str = DEFAULT_RATE_LIMIT,
     rate_limit_storage: str = "memory://",
+    cors_origins: Sequence[str] = (),
 ) -> None:
     """Attach the routes, error handlers and request checks of the service to app."""
     app.json = ServiceJSONProvider(app)
@@ -39,6 +41,7 @@ def register(
     rate_limit(app, rate_limit_per_caller, rate_limit_storage)  # by the caller identified
     app.before_request(check)
     check_bodies(app, max_upload_mb * 1024 * 1024)
+    secure_headers(app, cors_origins)
     register_error_handlers(app)
     Metrics(app)
     app.before_request(_database_prepared)
