@@ -1,4 +1,10 @@
-"""gunicorn settings for the web app, from the environment (the container's defaults)."""
+"""gunicorn settings for the web app, from the environment (the container's defaults).
+
+Threaded workers (gthread): a worker's threads serve its requests, and a connection takes a
+thread only once it sends something, so a few clients that send their headers slowly hold a
+thread each and no more. Request lines, headers and their number are bounded, and a worker
+that stops answering its arbiter for `timeout` seconds is replaced.
+"""
 
 import os
 
@@ -6,8 +12,17 @@ from gunicorn.http import wsgi
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+worker_class = "gthread"
+# Threads a worker: more than a handful of slow clients can hold at once (each holds one
+# until its headers are complete); a worker's load tasks run on a pool of their own.
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+worker_connections = 1000  # open connections a worker keeps, kept-alive ones included
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # a silent worker is replaced
+graceful_timeout = 30  # on a restart, what a worker may take to finish its requests
+keepalive = 5  # seconds an idle connection is kept for its next request
+limit_request_line = 4094  # bytes of the request line: method, path with query, version
+limit_request_fields = 50  # headers a request may have
+limit_request_field_size = 8190  # bytes of one header
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")

@@ -70,6 +70,10 @@ class _QuietRequestHandler(WSGIRequestHandler):
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env()
+    logging.getLogger(__name__).warning(
+        "this is the development server, for a desk: production serves with gunicorn "
+        "(gunicorn --config gunicorn.conf.py 'main:create_app()', as the container does)"
+    )
     create_app(settings).run(
         host=settings.host,
         port=settings.port,
