@@ -5,13 +5,24 @@ Each command calls use cases with plain values, as the routes do.
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import click
 from flask import Flask
 
+from api.reports import REPORTS, report, report_file
 from config import SAMPLE_DATA_DIR, Settings
 from core.errors import ServiceError
+from core.ports import FINISHED, TaskRecord
 from core.services import Services
-from domain.tables import LOAD_ORDER
+from domain.reports import DEFAULT_YEAR
+from domain.tables import LOAD_ORDER, TABLES
+
+POLL_SECONDS = 0.2
 
 
 def register_commands(app: Flask, settings: Settings, services: Services) -> None:
@@ -68,6 +79,118 @@ def register_commands(app: Flask, settings: Settings, services: Services) -> Non
             )
         click.echo("hire counts: every count equals the employees stored")
 
+    @app.cli.command("load")
+    @click.argument("tables", nargs=-1, type=click.Choice(LOAD_ORDER))
+    @click.option(
+        "--file",
+        "path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Load this file (into the one TABLE named) instead of the source's.",
+    )
+    @click.option("--strict", is_flag=True, help="Exit with status 1 when rows were rejected.")
+    def load(tables: tuple[str, ...], path: Path | None, strict: bool) -> None:
+        """Load TABLES (all three when none is named) from the CSV source, or --file."""
+        if path is not None and len(tables) != 1:
+            raise click.UsageError("--file loads one table: name it")
+        loads = services.loads
+        try:
+            if path is not None:
+                with path.open("rb") as stream:
+                    submitted = [loads.upload(tables[0], stream)]
+            elif tables:
+                submitted = [loads.submit(t) for t in LOAD_ORDER if t in tables]
+            else:
+                submitted = [loads.submit_all()]
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        rejected = 0
+        for task in submitted:
+            ended = _follow(services, task.id)
+            if ended.state != "SUCCESS":
+                raise click.ClickException(f"task {ended.id} {ended.state}: {ended.error}")
+            for summary in _summaries(ended.result or {}):
+                rejected += summary["rejected"]
+                click.echo(
+                    f"{summary['table']}: {summary['processed']} rows, "
+                    f"{summary['inserted']} inserted, {summary['already_exists']} already there, "
+                    f"{summary['rejected']} rejected ({summary.get('lines_read', '?')} lines)"
+                )
+                for r in summary["rejections"][:10]:
+                    click.echo(f"  line {r['line']}: {r['reason']}: {r['message']}")
+        if strict and rejected:
+            raise click.ClickException(f"{rejected} rows were rejected")
+
+    @app.cli.command("tasks")
+    @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+    def tasks(limit: int) -> None:
+        """The latest load tasks, newest first."""
+        items, total = services.loads.page(1, limit)
+        columns = ("task", "table", "state", "rows", "%", "created")
+        cells = [
+            (
+                t.id,
+                t.table,
+                t.state,
+                t.rows_read,
+                services.loads.progress(t).percent,
+                f"{t.created_at:%Y-%m-%d %H:%M:%S}" if t.created_at else None,
+            )
+            for t in items
+        ]
+        click.echo(text_table(columns, cells), nl=False)
+        click.echo(f"{len(items)} of {total} tasks")
+
+    @app.cli.command("report")
+    @click.argument("name", type=click.Choice(REPORTS))
+    @click.option("--year", type=int, default=DEFAULT_YEAR, show_default=True)
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json", "svg", "png", "html"]),
+        default="table",
+        show_default=True,
+    )
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="A file.")
+    def report_command(name: str, year: int, fmt: str, output: Path | None) -> None:
+        """Print a report (or write it to --output): hired-by-quarter or hiring-above-average."""
+        try:
+            if fmt == "table":
+                found = report(name, year)
+                table = text_table(found.columns, found.cells)
+                if "mean" in found.body:
+                    table += f"mean: {found.body['mean']:.2f} hires\n"
+                body: str | bytes = table
+            else:
+                body = report_file(name, year, fmt).body
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
+        if output is not None:
+            output.write_bytes(body.encode() if isinstance(body, str) else body)
+            click.echo(f"{name} {year}: written to {output}")
+        elif isinstance(body, bytes):
+            raise click.UsageError(f"a {fmt} image needs --output FILE")
+        else:
+            click.echo(body.encode(), nl=False)  # as it is: CSV lines end with CRLF
+
+    @app.cli.command("rejections")
+    @click.option("--table", type=click.Choice(sorted(TABLES)))
+    @click.option("--task", "task_id", help="Only the rejections of this load task.")
+    @click.option("--batch", "batch_id", help="Only the rejections of this batch.")
+    @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+    def rejections(
+        table: str | None, task_id: str | None, batch_id: str | None, limit: int, as_json: bool
+    ) -> None:
+        """The latest rejected rows, with their reasons."""
+        items, total = services.listings.rejections(1, limit, table, task_id, batch_id)
+        if as_json:
+            for item in items:
+                click.echo(json.dumps(item, default=str))
+            return
+        columns = ("table", "line", "index", "id", "field", "reason", "message")
+        click.echo(text_table(columns, [tuple(i.get(c) for c in columns) for i in items]), nl=False)
+        click.echo(f"{len(items)} of {total} rejections")
+
     @app.cli.command("create-containers")
     @click.option("--with-sample-data", is_flag=True, help="Put the sample CSV files in it.")
     def create_containers(with_sample_data: bool) -> None:
@@ -84,3 +207,40 @@ def register_commands(app: Flask, settings: Settings, services: Services) -> Non
                 click.echo(f"{name}: copied into the CSV source")
             if not added:
                 click.echo("the sample files are in the CSV source already")
+
+
+def text_table(columns: Sequence[str], cells: Sequence[Sequence[Any]]) -> str:
+    """Columns padded to their widest cell; numbers to the right."""
+    shown = [[("" if c is None else str(c)) for c in row] for row in cells]
+    widths = [max([len(h), *(len(r[i]) for r in shown)]) for i, h in enumerate(columns)]
+    numeric = [all(isinstance(row[i], int | float) for row in cells) for i in range(len(columns))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(columns), rule, *(line(r) for r in shown)]) + "\n"
+
+
+def _follow(services: Services, task_id: str) -> TaskRecord:
+    """Wait for a task to end, with a progress bar of its share of bytes read."""
+    loads = services.loads
+    with click.progressbar(length=100, label=f"task {task_id[:8]}", show_eta=False) as bar:
+        shown = 0
+        while True:
+            task = loads.get(task_id)
+            percent = int(loads.progress(task).percent or 0)
+            if percent > shown:
+                bar.update(percent - shown)
+                shown = percent
+            if task.state in FINISHED:
+                return task
+            time.sleep(POLL_SECONDS)
+
+
+def _summaries(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summary of each table a load's result holds."""
+    tables: dict[str, dict[str, Any]] = result.get("tables", {})
+    return list(tables.values()) if tables else [result] if result else []

@@ -8,6 +8,7 @@ bootstrap.py.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from flask import Flask
@@ -67,7 +68,27 @@ class _QuietRequestHandler(WSGIRequestHandler):
         self.send_header("Date", self.date_time_string())
 
 
+USAGE = """\
+python main.py             serve the API on HOST:PORT (default 127.0.0.1:8000) with Flask's
+                           server, for a desk; in a container gunicorn serves "main:create_app()"
+                           with gunicorn.conf.py
+python main.py --help      this text
+
+celery -A main.celery_app worker    run load tasks from the broker in CELERY_BROKER_URL
+flask --app main --help             the commands: load, report, tasks, rejections, backup,
+                                    backups, restore, check, create-containers
+
+Settings come from the environment (or a .env file): DATABASE_URL (default SQLite in
+instance/), CSV_SOURCE_DIR or AZURE_STORAGE_CONNECTION_STRING, BACKUP_DIR or
+AZURE_BACKUP_CONTAINER, CELERY_BROKER_URL, API_KEYS, MAX_UPLOAD_MB, ... ; every one is
+in the README's Settings table.
+"""
+
+
 if __name__ == "__main__":
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(USAGE, end="")
+        sys.exit(0)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env()
     logging.getLogger(__name__).warning(

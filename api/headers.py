@@ -3,6 +3,9 @@ what may hold personal data, and CORS only for the origins CORS_ORIGINS names.""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import Sequence
 
 from flask import Flask, Response, request
@@ -16,6 +19,14 @@ DOCS_POLICY = (
     "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# A page the API serves (the HTML report): its own inline scripts, each allowed by its hash,
+# and Function, which Vega compiles its expressions with; its inline styles; images as data.
+PAGE_POLICY = (
+    "default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+_INLINE_SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?application/(ld\+)?json""", re.IGNORECASE)
 # Answers that may be cached: the Swagger UI assets, the same for everyone.
 CACHEABLE = frozenset({"docs.asset", "docs.init_script"})
 CORS_METHODS = "GET, POST"
@@ -32,14 +43,33 @@ def secure_headers(app: Flask, cors_origins: Sequence[str] = ()) -> None:
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"
-        headers["Content-Security-Policy"] = (
-            DOCS_POLICY if request.blueprint == "docs" else API_POLICY
-        )
+        headers["Content-Security-Policy"] = _policy(response)
         if request.endpoint not in CACHEABLE:
             headers["Cache-Control"] = "no-store"
         if allowed:
             _cors(response, allowed)
         return response
+
+
+def _policy(response: Response) -> str:
+    if request.blueprint == "docs":
+        return DOCS_POLICY
+    if (
+        response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and not response.is_streamed
+    ):
+        return PAGE_POLICY.format(hashes=" ".join(inline_script_hashes(response.get_data(True))))
+    return API_POLICY
+
+
+def inline_script_hashes(page: str) -> list[str]:
+    """CSP sources allowing each inline script of page that runs (JSON data blocks do not)."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+        for attributes, body in _INLINE_SCRIPT.findall(page)
+        if not _DATA_TYPE.search(attributes)
+    ]
 
 
 def _cors(response: Response, allowed: frozenset[str]) -> None:

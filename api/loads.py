@@ -10,6 +10,7 @@ from api.deps import services
 from api.schemas import PageArgs, query_args
 from core.errors import InvalidRequest
 from core.ports import TaskRecord
+from core.tasks import LoadTasks
 from domain.tables import table_spec
 
 bp = Blueprint("loads", __name__)
@@ -43,12 +44,14 @@ def upload_table(table: str) -> tuple[Response, int, dict[str, str]]:
 
 @bp.get("/task-status/<task_id>")
 def task_status(task_id: str) -> Response:
-    return jsonify(task_json(services().loads.get(task_id)))
+    loads = services().loads
+    return jsonify(task_json(loads.get(task_id), loads))
 
 
 @bp.post("/task/<task_id>/cancel")
 def cancel_task(task_id: str) -> Response:
-    return jsonify(task_json(services().loads.cancel(task_id)))
+    loads = services().loads
+    return jsonify(task_json(loads.cancel(task_id), loads))
 
 
 @bp.post("/task/<task_id>/retry")
@@ -59,17 +62,18 @@ def retry_task(task_id: str) -> tuple[Response, int, dict[str, str]]:
 @bp.get("/task-list")
 def task_list() -> Response:
     args = query_args(PageArgs())
-    items, total = services().loads.store.page(args["page"], args["per_page"])
-    return jsonify({"items": [task_json(t) for t in items], **args, "total": total})
+    loads = services().loads
+    items, total = loads.page(args["page"], args["per_page"])
+    return jsonify({"items": [task_json(t, loads) for t in items], **args, "total": total})
 
 
-def task_json(task: TaskRecord) -> dict[str, Any]:
+def task_json(task: TaskRecord, loads: LoadTasks) -> dict[str, Any]:
     return {
         "task_id": task.id,
         "table": task.table,
         "source": task.source,
         "state": task.state,
-        "progress": {"rows_read": task.rows_read},
+        "progress": loads.progress(task).as_dict(),
         "result": task.result,
         "error": task.error,
         "attempts": task.attempts,

@@ -47,6 +47,104 @@ _TABLE = {
 }
 
 
+_NULLABLE_INTEGER = {"type": "integer", "nullable": True}
+_NULLABLE_NUMBER = {"type": "number", "nullable": True}
+_MOMENT = {"type": "string", "format": "date-time"}
+_PROGRESS = {
+    "type": "object",
+    "description": "how far the load has got; a split load's figures add up its parts'",
+    "required": [
+        "rows_read",
+        "bytes_read",
+        "bytes_total",
+        "percent",
+        "rows_per_second",
+        "eta_seconds",
+    ],
+    "properties": {
+        "rows_read": {
+            "type": "integer",
+            "description": "records processed so far (stored or rejected), in every file",
+        },
+        "bytes_read": {
+            "type": "integer",
+            "description": "bytes of its files those records were read from, line ends included",
+        },
+        "bytes_total": {
+            **_NULLABLE_INTEGER,
+            "description": "the size of its files (all three for a load of all tables); "
+            "null while not known",
+        },
+        "percent": {
+            **_NULLABLE_NUMBER,
+            "description": "100 * bytes_read / bytes_total, rounded down to 0.01; 100 once "
+            "the load succeeded; null while bytes_total is not known",
+        },
+        "rows_per_second": {
+            **_NULLABLE_NUMBER,
+            "description": "rows_read over the seconds since the load started, to its end "
+            "once it ended; null before it started",
+        },
+        "eta_seconds": {
+            **_NULLABLE_NUMBER,
+            "description": "seconds left at the pace its bytes have been read so far; 0 once "
+            "the load ended; null while that pace is not known",
+        },
+    },
+}
+_TASK = {
+    "type": "object",
+    "required": [
+        "task_id",
+        "table",
+        "source",
+        "state",
+        "progress",
+        "result",
+        "error",
+        "attempts",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ],
+    "properties": {
+        "task_id": {"type": "string"},
+        "table": {"type": "string", "description": "a table, or 'all'"},
+        "source": {"type": "string", "description": "the file(s) in the CSV source"},
+        "state": {
+            "type": "string",
+            "enum": ["PENDING", "STARTED", "SUCCESS", "FAILURE", "CANCELLED"],
+        },
+        "progress": {"$ref": "#/components/schemas/TaskProgress"},
+        "result": {"type": "object", "nullable": True},
+        "error": {"type": "string", "nullable": True},
+        "attempts": {"type": "integer"},
+        "created_at": _MOMENT,
+        "started_at": {
+            **_MOMENT,
+            "nullable": True,
+            "description": "when the run that loads it started (a split load: when it was split)",
+        },
+        "finished_at": {
+            **_MOMENT,
+            "nullable": True,
+            "description": "when it ended: its load (a split load's last part) done, failed "
+            "or cancelled",
+        },
+    },
+}
+_TASK_REF = {"$ref": "#/components/schemas/Task"}
+_TASK_PAGE = {
+    "type": "object",
+    "required": ["items", "page", "per_page", "total"],
+    "properties": {
+        "items": {"type": "array", "items": _TASK_REF},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "total": {"type": "integer"},
+    },
+}
+
 _TASK_ID = {
     "name": "task_id",
     "in": "path",
@@ -96,12 +194,36 @@ def _op_without_parts(summary: str, ok: dict[str, Any]) -> dict[str, Any]:
     return {"summary": summary, "responses": ok}
 
 
+_TEXT = {"type": "string"}
+_DOWNLOAD = {
+    "Content-Disposition": {
+        "description": "the file name, as <report>-<year>.<format>: attachment for CSV, SVG and "
+        "PNG, inline for HTML",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _report(summary: str) -> dict[str, Any]:
-    """A report: JSON by default, CSV with format=csv."""
-    content = {"application/json": {"schema": _OBJECT}, "text/csv": {"schema": {"type": "string"}}}
+    """A report: JSON by default, CSV, or a chart as SVG, PNG or an HTML page (format=)."""
+    content = {
+        "application/json": {"schema": _OBJECT},
+        "text/csv": {"schema": _TEXT},
+        "image/svg+xml": {"schema": _TEXT},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "text/html": {"schema": _TEXT},
+    }
     return _op(
         summary,
-        {"200": {"description": "report", "content": content}},
+        {
+            "200": {
+                "description": "the report: its rows as JSON or CSV, or drawn as an SVG or PNG "
+                "chart, or as a standalone HTML page (the chart, drawn with no network, and "
+                "its numbers in a table)",
+                "content": content,
+                "headers": _DOWNLOAD,
+            }
+        },
         400,
         parameters=[{"in": "query", "schema": ReportArgs}],
     )
@@ -132,6 +254,8 @@ def build_spec(version: str) -> dict[str, Any]:
         },
     )
     spec.components.schema("BatchBody", schema=BatchBody)
+    spec.components.schema("TaskProgress", _PROGRESS)
+    spec.components.schema("Task", _TASK)
     spec.components.security_scheme(
         "ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
     )
@@ -199,7 +323,7 @@ def build_spec(version: str) -> dict[str, Any]:
         "/task-status/{task_id}": {
             "get": _op(
                 "state, progress and result of a load",
-                {"200": _answer("task")},
+                {"200": _answer("task", _TASK_REF)},
                 404,
                 parameters=[_TASK_ID],
             )
@@ -208,7 +332,7 @@ def build_spec(version: str) -> dict[str, Any]:
             "post": _op(
                 "cancel a PENDING or STARTED load: it stops at its next chunk, keeping what it "
                 "stored, which becomes its result",
-                {"200": _answer("the task, CANCELLED")},
+                {"200": _answer("the task, CANCELLED", _TASK_REF)},
                 404,
                 409,
                 parameters=[_TASK_ID],
@@ -228,7 +352,7 @@ def build_spec(version: str) -> dict[str, Any]:
         "/task-list": {
             "get": _op(
                 "loads, newest first",
-                {"200": _answer("page of tasks")},
+                {"200": _answer("page of tasks", _TASK_PAGE)},
                 400,
                 parameters=[{"in": "query", "schema": PageArgs}],
             )
@@ -259,7 +383,6 @@ def build_spec(version: str) -> dict[str, Any]:
             "post": _op(
                 "back up the three tables from one view of the database",
                 {"201": _answer("the backups")},
-                401,
             )
         },
         "/backups": {

@@ -50,6 +50,10 @@ class RejectionArgs(PageArgs):
     batch_id = Text(validate=validate.Length(max=36))
 
 
+# JSON and CSV answer the rows; SVG, PNG and HTML draw them (api/charts).
+REPORT_FORMATS = ["json", "csv", "svg", "png", "html"]
+
+
 class ReportArgs(Schema):
     class Meta:
         unknown = RAISE
@@ -57,7 +61,14 @@ class ReportArgs(Schema):
     year = fields.Integer(
         load_default=DEFAULT_YEAR, validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX)
     )
-    format = Text(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = Text(
+        load_default="json",
+        validate=validate.OneOf(REPORT_FORMATS),
+        metadata={
+            "description": "json or csv: the rows; svg, png (the SVG's size, twice over) or "
+            "html (a standalone page: the chart and its numbers in a table): a chart"
+        },
+    )
 
 
 class _Rows(fields.List[Any]):

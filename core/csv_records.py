@@ -78,6 +78,13 @@ class CsvReader:
         """Physical lines read so far, blank ones and the header included."""
         return self._reader.count - self._first_line + 1
 
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of the stream in those lines, their ends included: once the stream is read
+        to its end, its size."""
+        reader = self._reader
+        return reader.raw.bytes_read - sum(map(_size, reader.back))
+
     def __iter__(self) -> Iterator[Block]:
         reader = self._reader
         while True:
@@ -85,9 +92,12 @@ class CsvReader:
             block = reader.raw.take(self._size)
             if not block:
                 return
+            joined, reader.raw.joined = reader.raw.joined, None
             if reader.count == 0 and block[0].startswith(_BOM):
                 block[0] = _same_kind(block[0], block[0][len(_BOM) :])
-            lines = None if reader.overlong > overlong else _plain(block)
+                joined = None if joined is None else joined[len(_BOM) :]
+            lines = None if reader.overlong > overlong else _plain(block, joined)
+            joined = None  # not kept while the block is used
             if lines is None:
                 yield reader.records(block)
             else:
@@ -124,9 +134,10 @@ def read_records(
             yield from block
 
 
-def _plain(block: list[bytes]) -> list[str] | None:
-    """The block's lines without their ends, if it is plain; else None."""
-    data = b"".join(block)
+def _plain(block: list[bytes], joined: bytes | None = None) -> list[str] | None:
+    """The block's lines without their ends, if it is plain; else None. joined: the block's
+    lines joined, if they are at hand."""
+    data = b"".join(block) if joined is None else joined
     if b'"' in data:
         return None
     try:
@@ -157,6 +168,11 @@ def _same_kind(line: bytes, value: bytes) -> bytes:
     return value
 
 
+def _size(line: bytes) -> int:
+    """The bytes a line took in the stream, the skipped part of a line too long included."""
+    return line.size if type(line) is _Overlong else len(line)
+
+
 def _skip_rest(read: Callable[[int], bytes], head: bytes) -> _Overlong:
     size = len(head)
     rest = head
@@ -168,12 +184,15 @@ def _skip_rest(read: Callable[[int], bytes], head: bytes) -> _Overlong:
 
 
 class _RawLines:
-    """The stream's lines, none longer than limit bytes, after any lines put back."""
+    """The stream's lines, none longer than limit bytes, after any lines put back; and the
+    bytes read from the stream so far (lines put back included)."""
 
     def __init__(self, stream: IO[bytes], limit: int, reader: _Reader) -> None:
         self._read = stream.readline
         self._limit = limit
         self._reader = reader
+        self.bytes_read = 0
+        self.joined: bytes | None = None  # the lines the last take() gave, joined, if at hand
 
     def __iter__(self) -> _RawLines:
         return self
@@ -182,15 +201,23 @@ class _RawLines:
         """The next count lines, or fewer at the end of the stream."""
         reader = self._reader
         lines = [next(self) for _ in range(min(count, len(reader.back)))]
+        again = len(lines)
         read, limit, append = self._read, self._limit, lines.append
-        for _ in range(count - len(lines)):
+        for _ in range(count - again):
             line = read(limit + 1)
             if not line:
                 break
             if len(line) > limit and not line.endswith(b"\n"):
                 reader.overlong += 1
                 line = _skip_rest(read, line)
+                self.bytes_read += line.size - len(line)
             append(line)
+        if again:
+            self.joined = None
+            self.bytes_read += sum(map(len, lines[again:]))
+        else:  # the usual case: counted by the join that the plain check needs anyway
+            self.joined = b"".join(lines)
+            self.bytes_read += len(self.joined)
         return lines
 
     def __next__(self) -> bytes:
@@ -204,7 +231,10 @@ class _RawLines:
             raise StopIteration
         if len(line) > self._limit and not line.endswith(b"\n"):
             reader.overlong += 1
-            return _skip_rest(self._read, line)
+            line = _skip_rest(self._read, line)
+            self.bytes_read += line.size
+            return line
+        self.bytes_read += len(line)
         return line
 
 

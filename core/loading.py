@@ -13,7 +13,7 @@ from typing import IO, TypeVar
 
 from core.csv_records import MAX_RECORD_BYTES, Block, CsvReader, CsvRecord, PlainLines
 from core.errors import RestoreInProgress
-from core.ports import Origin, UnitOfWorkFactory
+from core.ports import Origin, Progress, UnitOfWorkFactory
 from core.saving import known_references, partition, save
 from domain.rejections import Reason, Rejection
 from domain.summary import Summary
@@ -38,7 +38,7 @@ def load_csv(
     spec: TableSpec,
     stream: IO[bytes],
     origin: Origin,
-    on_progress: Callable[[int], None] = lambda rows: None,
+    on_progress: Callable[[Progress], None] = lambda progress: None,
     chunk_rows: int = CHUNK_ROWS,
     first_line: int = 1,
     max_record: int = MAX_RECORD_BYTES,
@@ -49,7 +49,8 @@ def load_csv(
     A failure part way leaves the chunks before it stored; loading the file again is
     harmless, since stored rows with the same values count as already_exists. The stored
     rows are counted into summary, if one is given: a caller that stops the load part way
-    (on_progress raising) reads there what was stored.
+    (on_progress raising) reads there what was stored. After each chunk is stored,
+    on_progress is told the rows processed so far and the bytes of the stream they took.
     """
     checker = RowChecker(spec, after_restores(lambda: known_references(uow_factory, spec)))
     if summary is None:
@@ -57,10 +58,12 @@ def load_csv(
     summary.lines_read = 0
     reader = CsvReader(stream, spec.column_names, first_line, chunk_rows, max_record)
 
-    def store(candidates: list[Candidate], rejections: list[Rejection], lines: int) -> None:
+    def store(
+        candidates: list[Candidate], rejections: list[Rejection], lines: int, read: int
+    ) -> None:
         after_restores(lambda: save(uow_factory, spec, candidates, rejections, origin, summary))
         summary.lines_read = lines
-        on_progress(summary.processed)
+        on_progress(Progress(summary.processed, read))
 
     # The database stores one chunk while the next is read and checked: one chunk in flight.
     with (
@@ -72,7 +75,9 @@ def load_csv(
             candidates, rejections = _check(checker, spec, block)
             if pending is not None:
                 pending.result()
-            pending = writer.submit(store, candidates, rejections, reader.lines_read)
+            pending = writer.submit(
+                store, candidates, rejections, reader.lines_read, reader.bytes_read
+            )
         if pending is not None:
             pending.result()
     summary.lines_read = reader.lines_read

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import IO, Any, Protocol, Self
+from typing import IO, Any, NamedTuple, Protocol, Self
 
 from domain.backups import BackupInfo, BackupMeta
 from domain.rejections import Rejection
@@ -131,7 +131,16 @@ class CsvSource(Protocol):
         """Create the source (its container or folder) if it is missing; True if it was."""
 
 
+class Progress(NamedTuple):
+    """How far a load has got: the records it has processed (stored or rejected), and the
+    bytes of its file read to get there, line ends included."""
+
+    rows_read: int
+    bytes_read: int
+
+
 ACTIVE = ("PENDING", "STARTED")  # the states of a task (or part) that has yet to end
+FINISHED = ("SUCCESS", "FAILURE", "CANCELLED")  # the states of one that ended
 
 
 @dataclass
@@ -144,6 +153,10 @@ class TaskRecord:
     result: dict[str, Any] | None = None
     error: str | None = None
     created_at: datetime | None = None
+    # Bytes of its files read so far, and their sizes (None: not known); a split task's are
+    # the sums of its parts'.
+    bytes_read: int = 0
+    bytes_total: int | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     runner: str | None = None  # the kind of queue it was submitted to
@@ -168,6 +181,8 @@ class PartRecord:
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     attempts: int = 0
+    bytes_read: int = 0
+    bytes_total: int | None = None  # the size of its byte range
 
 
 @dataclass(frozen=True)
@@ -217,7 +232,11 @@ class TaskStore(Protocol):
         """Start a task (or part): STARTED, held by owner, one more attempt, if it is PENDING
         or STARTED, was started fewer than limit times, and nobody holds it, queued_by does
         (it was queued in that process), or its lease ran out before now. The attempts made
-        so far, this one included; None if it is not to be run here."""
+        so far, this one included; None if it is not to be run here.
+
+        A task started is started at now; a run reads its file from the start, so the rows
+        and bytes read are those of its parts that succeeded (none unless it is split); a
+        part's are 0, and its task's their sums."""
 
     def renew(self, task_id: str, part: int | None, owner: str, expires: datetime) -> bool:
         """Extend owner's lease of a task (or part) still PENDING or STARTED; False if owner
@@ -238,9 +257,11 @@ class TaskStore(Protocol):
         """Hand a lease that ran out (still as it was read) to owner (None: to the broker);
         True if this call did."""
 
-    def progress(self, task_id: str, rows_read: int, owner: str, expires: datetime) -> bool:
-        """Record the rows read by owner, which renews its lease; False if owner no longer
-        holds the task STARTED."""
+    def progress(
+        self, task_id: str, read: Progress, bytes_total: int | None, owner: str, expires: datetime
+    ) -> bool:
+        """Record the rows and bytes read by owner, of bytes_total, in one update, which
+        renews its lease; False if owner no longer holds the task STARTED."""
 
     def finished(
         self, task_id: str, at: datetime, result: dict[str, Any], owner: str | None
@@ -270,7 +291,7 @@ class TaskStore(Protocol):
         this call did. A split task's result becomes combine(its parts), in the same
         transaction. The leases stay, so that the runs stopping record what they stored."""
 
-    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+    def stopped(self, task_id: str, result: dict[str, Any], read: Progress, owner: str) -> bool:
         """Record what a cancelled task's run had stored and read, if owner ran it; its
         lease ends."""
 
@@ -279,27 +300,30 @@ class TaskStore(Protocol):
         task_id: str,
         part: int,
         result: dict[str, Any],
+        read: Progress,
         owner: str,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
     ) -> bool:
-        """Record what the run of a cancelled part had stored, if owner ran it, and make
-        the task's result combine(its parts), its rows read their sum; serialised like
-        finish_part."""
+        """Record what the run of a cancelled part had stored and read, if owner ran it,
+        and make the task's result combine(its parts), its rows and bytes read their sums;
+        serialised like finish_part."""
 
     def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
         """PENDING again, attempts and result cleared, held by owner until expires (None:
         by the broker), if the task ended FAILURE or CANCELLED; its parts that did not
-        succeed are PENDING again too (they keep no lease). True if this call did."""
+        succeed are PENDING again too, nothing read (they keep no lease), and its rows and
+        bytes read are those of the parts that did. True if this call did."""
 
-    def add_parts(self, parts: Sequence[PartRecord]) -> None: ...
+    def add_parts(self, parts: Sequence[PartRecord]) -> None:
+        """Store the parts of a task; its bytes_total becomes the sum of theirs."""
 
     def parts(self, task_id: str) -> list[PartRecord]: ...
 
     def part_progress(
-        self, task_id: str, part: int, rows_read: int, owner: str, expires: datetime
+        self, task_id: str, part: int, read: Progress, owner: str, expires: datetime
     ) -> bool:
-        """Record a part's rows read and renew owner's lease of it; the task's rows read
-        become the sum of its parts'. False if owner no longer holds the part STARTED."""
+        """Record a part's rows and bytes read and renew owner's lease of it; the task's
+        become the sums of its parts'. False if owner no longer holds the part STARTED."""
 
     def finish_part(
         self, task_id: str, part: int, result: dict[str, Any], owner: str

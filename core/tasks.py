@@ -42,17 +42,18 @@ from core.ports import (
     CsvSource,
     Origin,
     PartRecord,
+    Progress,
     TaskQueue,
     TaskRecord,
     TaskStore,
     UnitOfWorkFactory,
 )
 from core.splitting import split
+from core.task_progress import TaskProgress, progress_of
 from domain.summary import Summary
 from domain.tables import LOAD_ORDER, table_spec
 
 ALL_TABLES = "all"
-FINISHED = ("SUCCESS", "FAILURE", "CANCELLED")
 LEASE_SECONDS = 60.0
 MAX_ATTEMPTS = 3  # a task (or part) started this many times without ending fails
 RETRY_SECONDS = 300.0  # how long a run waits for its database to come back
@@ -72,9 +73,16 @@ class _Stopped(Exception):
 
 @dataclass
 class _Stored:
-    """What a run has stored: the summary of each table it loads, the last perhaps part way."""
+    """What a run has stored: the summary of each table it loads, the last perhaps part way,
+    and the bytes of its files (or its part) that the stored rows were read from."""
 
     summaries: dict[str, Summary] = field(default_factory=dict)
+    bytes_read: int = 0
+
+    def clear(self) -> None:
+        """Nothing stored: the run loads its files again from the start."""
+        self.summaries.clear()
+        self.bytes_read = 0
 
     def start(self, table: str) -> Summary:
         self.summaries[table] = Summary(table, keep=KEPT_REJECTIONS)
@@ -82,6 +90,9 @@ class _Stored:
 
     def processed(self) -> int:
         return sum(summary.processed for summary in self.summaries.values())
+
+    def read(self) -> Progress:
+        return Progress(self.processed(), self.bytes_read)
 
     def result(self, task: TaskRecord) -> dict[str, Any]:
         """As the task's result: one table's summary, or each table's for a load of all."""
@@ -199,6 +210,14 @@ class LoadTasks:
         if task is None:
             raise NotFound(f"no task with id {task_id!r}")
         return task
+
+    def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]:
+        """A page of the tasks, newest first, and how many there are."""
+        return self.store.page(page, per_page)
+
+    def progress(self, task: TaskRecord) -> TaskProgress:
+        """How far the task has got, as of now."""
+        return progress_of(task, self.clock())
 
     def cancel(self, task_id: str) -> TaskRecord:
         """Cancel a PENDING or STARTED task. Its run stops at the next chunk and records what
@@ -324,7 +343,7 @@ class LoadTasks:
                     self._load_part(task, part, owner, lost, outage, stored)
                 elif not outage.patiently(lambda: self._split(task, owner)):
                     outage.patiently(lambda: self._load(task, owner, lost, outage, stored))
-                    self._finish(task_id, stored.result(task), owner, outage)
+                    self._finish(task_id, stored.result(task), owner, outage, self.clock())
         except _Stopped:
             self._stopped(task_id, part, owner, stored, outage)
         except _Unreachable as error:
@@ -338,10 +357,16 @@ class LoadTasks:
         return _Outage(bound, self.sleep, self.monotonic)
 
     def _finish(
-        self, task_id: str, result: dict[str, Any], owner: str | None, outage: _Outage
+        self,
+        task_id: str,
+        result: dict[str, Any],
+        owner: str | None,
+        outage: _Outage,
+        ended: datetime,
     ) -> None:
-        """Record the task's result, if owner still holds it (None: a split task's)."""
-        if outage.patiently(lambda: self.store.finished(task_id, self.clock(), result, owner)):
+        """Record the task's result, if owner still holds it (None: a split task's), as of
+        the moment its load ended: waits for the database to write it do not count."""
+        if outage.patiently(lambda: self.store.finished(task_id, ended, result, owner)):
             return
         # ended meanwhile, or the write went through but its answer was lost on the way
         if outage.patiently(lambda: self.get(task_id)).state != "SUCCESS":
@@ -356,11 +381,13 @@ class LoadTasks:
             result = stored.result(task)
             if part is None:
                 recorded = outage.patiently(
-                    lambda: self.store.stopped(task_id, result, stored.processed(), owner)
+                    lambda: self.store.stopped(task_id, result, stored.read(), owner)
                 )
             else:
                 recorded = outage.patiently(
-                    lambda: self.store.part_stopped(task_id, part, result, owner, _combined)
+                    lambda: self.store.part_stopped(
+                        task_id, part, result, stored.read(), owner, _combined
+                    )
                 )
         except _Unreachable as error:
             log.error("load task %s: what it stored could not be recorded: %s", task_id, error)
@@ -371,11 +398,12 @@ class LoadTasks:
             log.warning("load task %s (part %s) was taken over by another process", task_id, part)
 
     def _fail(self, task_id: str, error: str, owner: str, part: int | None) -> None:
-        """Record the failure, waiting for the database as long as a run would, and at least
-        a lease: past that, the task is left to its lease running out."""
+        """Record the failure as of now, waiting for the database as long as a run would,
+        and at least a lease: past that, the task is left to its lease running out."""
+        failed_at = self.clock()
         outage = self._outage(max(self.retry_seconds, self.lease_seconds))
         try:
-            outage.patiently(lambda: self.store.failed(task_id, self.clock(), error, owner, part))
+            outage.patiently(lambda: self.store.failed(task_id, failed_at, error, owner, part))
         except _Unreachable:
             log.error("load task %s: its failure could not be recorded: %s", task_id, error)
 
@@ -415,22 +443,37 @@ class LoadTasks:
     def _split(self, task: TaskRecord, owner: str) -> bool:
         """Queue the parts of a large single-table load; False if it is not split.
 
-        Once its parts are queued the task's own lease ends: each part holds its own.
+        Once its parts are queued the task's own lease ends: each part holds its own. A task
+        whose parts all succeeded already (retried after it was cancelled as its last part
+        ended) has nothing to queue: it succeeds at once.
         """
         if self.part_bytes <= 0 or task.table == ALL_TABLES:
             return False
         parts = self.store.parts(task.id)
         if not parts:
-            if self.source.size(task.source) <= self.part_bytes:
+            size = self.source.size(task.source)
+            if size <= self.part_bytes:
                 return False
             with self.source.open(task.source) as stream:
                 cuts = split(stream, self.part_bytes)
             if len(cuts) < 2:
                 return False
             parts = [
-                PartRecord(task.id, n, c.start, c.end, c.first_line) for n, c in enumerate(cuts)
+                PartRecord(
+                    task.id,
+                    n,
+                    c.start,
+                    c.end,
+                    c.first_line,
+                    bytes_total=(size if c.end is None else c.end) - c.start,
+                )
+                for n, c in enumerate(cuts)
             ]
             self.store.add_parts(parts)
+        if all(part.state == "SUCCESS" for part in parts):
+            if not self.store.finished(task.id, self.clock(), _combined(parts) or {}, owner):
+                self.store.release(task.id, None, owner)  # cancelled meanwhile
+            return True
         for part in parts:
             if part.state != "SUCCESS" and self._hold(task.id, part.part):
                 self.queue.enqueue(task.id, part.part)
@@ -457,14 +500,16 @@ class LoadTasks:
         part = parts[number]
         last_line = parts[number + 1].first_line - 1 if number + 1 < len(parts) else None
 
-        def progress(rows: int) -> None:
+        def progress(read: Progress) -> None:
+            stored.bytes_read = read.bytes_read
             if lost.is_set() or not self.store.part_progress(
-                task.id, number, rows, owner, self._expiry()
+                task.id, number, read, owner, self._expiry()
             ):
                 raise _Stopped
             outage.over()
 
         def load() -> Summary:
+            stored.bytes_read = 0
             origin = self._fresh_start(task, lines=(part.first_line, last_line))
             with self.source.open(task.source, part.start, part.end) as stream:
                 return load_csv(
@@ -484,8 +529,8 @@ class LoadTasks:
             done = outage.patiently(lambda: self.store.parts(task.id))
             if done[number].state != "SUCCESS":
                 raise _Stopped
-        if all(p.state == "SUCCESS" for p in done):
-            self._finish(task.id, _combined(done) or {}, None, outage)
+        if all(p.state == "SUCCESS" for p in done):  # this part was the last to end
+            self._finish(task.id, _combined(done) or {}, None, outage, self.clock())
 
     def _load(
         self,
@@ -495,19 +540,23 @@ class LoadTasks:
         outage: _Outage,
         stored: _Stored,
     ) -> None:
-        """Load the task's file (each table's, for a load of all), counting into stored."""
+        """Load the task's file (each table's, for a load of all), counting into stored;
+        its progress is the rows and bytes read of all its files."""
         origin = self._fresh_start(task)
-        stored.summaries.clear()
+        stored.clear()
         if task.table == ALL_TABLES:
             pairs = list(zip(LOAD_ORDER, task.source.split(","), strict=True))
         else:
             pairs = [(task.table, task.source)]
+        total = self._size(task, [name for _, name in pairs])
         done = 0
         for table, name in pairs:
 
-            def progress(rows: int, before: int = done) -> None:
+            def progress(read: Progress, rows: int = done, before: int = stored.bytes_read) -> None:
+                stored.bytes_read = before + read.bytes_read
+                whole = Progress(rows + read.rows_read, stored.bytes_read)
                 if lost.is_set() or not self.store.progress(
-                    task.id, before + rows, owner, self._expiry()
+                    task.id, whole, total, owner, self._expiry()
                 ):
                     raise _Stopped
                 outage.over()
@@ -524,6 +573,14 @@ class LoadTasks:
                     max_record=self.max_record_bytes,
                 )
             done += summary.processed
+
+    def _size(self, task: TaskRecord, names: list[str]) -> int | None:
+        """The size of the files as their load starts; if one is missing (the load fails
+        once it gets to it), the size they had when the task was submitted."""
+        try:
+            return sum(self.source.size(name) for name in names)
+        except SourceFileNotFound:
+            return task.bytes_total
 
     def _fresh_start(self, task: TaskRecord, lines: tuple[int, int | None] | None = None) -> Origin:
         """Forget the rejections an earlier attempt stored (on these lines), as it is run again."""
@@ -552,6 +609,7 @@ class LoadTasks:
             source=source,
             created_at=now,
             runner=self.queue.runner,
+            bytes_total=sum(self.source.size(name) for name in source.split(",")),
         )
         if not self.queue.durable:  # held by this process while in its memory
             task.lease_owner, task.lease_expires_at = self.owner, self._expiry(now)

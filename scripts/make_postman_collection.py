@@ -65,6 +65,13 @@ def error_code(code: str) -> list[str]:
     ]
 
 
+def content_type(mimetype: str) -> str:
+    return (
+        f'pm.test("is {mimetype}", function () {{ '
+        f'pm.expect(pm.response.headers.get("Content-Type")).to.include("{mimetype}"); }});'
+    )
+
+
 SAVE_TASK = [
     'pm.collectionVariables.set("taskId", pm.response.json().task_id);',
     'pm.collectionVariables.set("polls", 0);',
@@ -244,6 +251,34 @@ def items() -> list[dict[str, object]]:
             "GET",
             "/report/hiring-above-average?year=2021&format=csv",
             200,
+        ),
+        request(
+            "Hired by quarter as an SVG chart",
+            "GET",
+            "/report/hired-by-quarter?year=2021&format=svg",
+            200,
+            checks=[content_type("image/svg+xml")],
+        ),
+        request(
+            "Hiring above average as a PNG chart",
+            "GET",
+            "/report/hiring-above-average?year=2021&format=png",
+            200,
+            checks=[content_type("image/png")],
+        ),
+        request(
+            "Hired by quarter as an HTML page",
+            "GET",
+            "/report/hired-by-quarter?year=2021&format=html",
+            200,
+            checks=[content_type("text/html")],
+        ),
+        request(
+            "Report in an unknown format",
+            "GET",
+            "/report/hiring-above-average?year=2021&format=pdf",
+            400,
+            checks=error_code("invalid_parameters"),
         ),
         request(
             "Report for a year out of range",

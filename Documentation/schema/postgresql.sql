@@ -168,5 +168,17 @@ ALTER TABLE load_task_parts ADD COLUMN attempts INTEGER DEFAULT 0 NOT NULL;
 
 UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
 
+-- Running upgrade 0007 -> 0008
+
+ALTER TABLE load_tasks ADD COLUMN bytes_read BIGINT DEFAULT 0 NOT NULL;
+
+ALTER TABLE load_tasks ADD COLUMN bytes_total BIGINT;
+
+ALTER TABLE load_task_parts ADD COLUMN bytes_read BIGINT DEFAULT 0 NOT NULL;
+
+ALTER TABLE load_task_parts ADD COLUMN bytes_total BIGINT;
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+
 COMMIT;
 

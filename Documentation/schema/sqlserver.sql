@@ -236,6 +236,28 @@ UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num 
 
 GO
 
+-- Running upgrade 0007 -> 0008
+
+ALTER TABLE load_tasks ADD bytes_read BIGINT NOT NULL DEFAULT 0;
+
+GO
+
+ALTER TABLE load_tasks ADD bytes_total BIGINT NULL;
+
+GO
+
+ALTER TABLE load_task_parts ADD bytes_read BIGINT NOT NULL DEFAULT 0;
+
+GO
+
+ALTER TABLE load_task_parts ADD bytes_total BIGINT NULL;
+
+GO
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+
+GO
+
 COMMIT;
 
 GO

@@ -100,6 +100,10 @@ load_tasks = Table(
     Column("lease_owner", String(128), nullable=True),
     Column("lease_expires_at", DateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+    # Bytes of its files read so far, and their sizes once known; a split task's add up its
+    # parts'.
+    Column("bytes_read", BigInteger, nullable=False, default=0),
+    Column("bytes_total", BigInteger, nullable=True),
     Index("ix_load_tasks_created_at", "created_at"),
     Index("ix_load_tasks_state", "state"),
 )
@@ -119,6 +123,8 @@ load_task_parts = Table(
     Column("lease_owner", String(128), nullable=True),  # as the task's
     Column("lease_expires_at", DateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("bytes_read", BigInteger, nullable=False, default=0),  # of its byte range
+    Column("bytes_total", BigInteger, nullable=True),  # the size of its byte range
     PrimaryKeyConstraint("task_id", "part"),
 )
 

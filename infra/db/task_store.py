@@ -18,7 +18,9 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    case,
     delete,
+    exists,
     func,
     insert,
     or_,
@@ -27,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from core.ports import ACTIVE, Lease, PartRecord, TaskRecord
+from core.ports import ACTIVE, Lease, PartRecord, Progress, TaskRecord
 from infra.db.engine import READ_ONLY
 from infra.db.schema import load_task_parts, load_tasks
 from infra.db.values import from_db, to_db
@@ -53,6 +55,8 @@ class SqlTaskStore:
                     lease_owner=task.lease_owner,
                     lease_expires_at=to_db(task.lease_expires_at),
                     attempts=task.attempts,
+                    bytes_read=task.bytes_read,
+                    bytes_total=task.bytes_total,
                 )
             )
 
@@ -122,7 +126,14 @@ class SqlTaskStore:
             "attempts": table.c.attempts + 1,
         }
         if part is None:
-            values.update(started_at=to_db(now), finished_at=None, error=None)
+            # A run reads its file from the start; a split task delivered again goes on with
+            # its parts, from when it was first started.
+            split = exists().where(load_task_parts.c.task_id == task_id)
+            started = case((split, func.coalesce(table.c.started_at, to_db(now))), else_=to_db(now))
+            values.update(started_at=started, finished_at=None, error=None)
+            values.update(_sums_of_parts(task_id))
+        else:
+            values.update(rows_read=0, bytes_read=0)
         with self.engine.begin() as conn:
             changed = conn.execute(
                 update(table)
@@ -132,6 +143,12 @@ class SqlTaskStore:
             if changed.rowcount != 1:
                 return None
             attempts: int = conn.execute(select(table.c.attempts).where(*key)).scalar_one()
+            if part is not None:
+                conn.execute(
+                    update(load_tasks)
+                    .where(load_tasks.c.id == task_id)
+                    .values(_sums_of_parts(task_id))
+                )
         return attempts
 
     def renew(self, task_id: str, part: int | None, owner: str, expires: datetime) -> bool:
@@ -185,11 +202,18 @@ class SqlTaskStore:
         )
         return self._changed(query)
 
-    def progress(self, task_id: str, rows_read: int, owner: str, expires: datetime) -> bool:
+    def progress(
+        self, task_id: str, read: Progress, bytes_total: int | None, owner: str, expires: datetime
+    ) -> bool:
         query = (
             update(load_tasks)
             .where(*_held(task_id, None, owner))
-            .values(rows_read=rows_read, lease_expires_at=to_db(expires))
+            .values(
+                rows_read=read.rows_read,
+                bytes_read=read.bytes_read,
+                bytes_total=bytes_total,
+                lease_expires_at=to_db(expires),
+            )
         )
         return self._changed(query)
 
@@ -262,12 +286,17 @@ class SqlTaskStore:
             self._combine(conn, task_id, combine)
         return True
 
-    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+    def stopped(self, task_id: str, result: dict[str, Any], read: Progress, owner: str) -> bool:
         t = load_tasks
         query = (
             update(t)
             .where(t.c.id == task_id, t.c.state == "CANCELLED", t.c.lease_owner == owner)
-            .values(result=json.dumps(result), rows_read=rows_read, **_NO_LEASE)
+            .values(
+                result=json.dumps(result),
+                rows_read=read.rows_read,
+                bytes_read=read.bytes_read,
+                **_NO_LEASE,
+            )
         )
         return self._changed(query)
 
@@ -276,6 +305,7 @@ class SqlTaskStore:
         task_id: str,
         part: int,
         result: dict[str, Any],
+        read: Progress,
         owner: str,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
     ) -> bool:
@@ -290,7 +320,12 @@ class SqlTaskStore:
                     p.c.state == "CANCELLED",
                     p.c.lease_owner == owner,
                 )
-                .values(result=json.dumps(result), rows_read=result["processed"], **_NO_LEASE)
+                .values(
+                    result=json.dumps(result),
+                    rows_read=read.rows_read,
+                    bytes_read=read.bytes_read,
+                    **_NO_LEASE,
+                )
             )
             if changed.rowcount != 1:
                 return False
@@ -299,7 +334,6 @@ class SqlTaskStore:
 
     def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
         t, p = load_tasks, load_task_parts
-        total = select(func.sum(p.c.rows_read)).where(p.c.task_id == task_id).scalar_subquery()
         with self.engine.begin() as conn:
             changed = conn.execute(
                 update(t)
@@ -320,14 +354,22 @@ class SqlTaskStore:
             conn.execute(
                 update(p)
                 .where(p.c.task_id == task_id, p.c.state != "SUCCESS")
-                .values(state="PENDING", attempts=0, result=None, rows_read=0, **_NO_LEASE)
+                .values(
+                    state="PENDING",
+                    attempts=0,
+                    result=None,
+                    rows_read=0,
+                    bytes_read=0,
+                    **_NO_LEASE,
+                )
             )
-            conn.execute(
-                update(t).where(t.c.id == task_id).values(rows_read=func.coalesce(total, 0))
-            )
+            conn.execute(update(t).where(t.c.id == task_id).values(_sums_of_parts(task_id)))
         return True
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None:
+        sizes: dict[str, list[int | None]] = {}
+        for part in parts:
+            sizes.setdefault(part.task_id, []).append(part.bytes_total)
         with self.engine.begin() as conn:
             conn.execute(
                 insert(load_task_parts),
@@ -343,30 +385,40 @@ class SqlTaskStore:
                         "lease_owner": p.lease_owner,
                         "lease_expires_at": to_db(p.lease_expires_at),
                         "attempts": p.attempts,
+                        "bytes_read": p.bytes_read,
+                        "bytes_total": p.bytes_total,
                     }
                     for p in parts
                 ],
             )
+            for task_id, each in sizes.items():
+                size = None if None in each else sum(s or 0 for s in each)
+                conn.execute(
+                    update(load_tasks).where(load_tasks.c.id == task_id).values(bytes_total=size)
+                )
 
     def parts(self, task_id: str) -> list[PartRecord]:
         with self.engine.begin() as conn:
             return self._parts(conn, task_id)
 
     def part_progress(
-        self, task_id: str, part: int, rows_read: int, owner: str, expires: datetime
+        self, task_id: str, part: int, read: Progress, owner: str, expires: datetime
     ) -> bool:
         p = load_task_parts
-        total = select(func.sum(p.c.rows_read)).where(p.c.task_id == task_id).scalar_subquery()
         with self.engine.begin() as conn:
             changed = conn.execute(
                 update(p)
                 .where(*_held(task_id, part, owner))
-                .values(rows_read=rows_read, lease_expires_at=to_db(expires))
+                .values(
+                    rows_read=read.rows_read,
+                    bytes_read=read.bytes_read,
+                    lease_expires_at=to_db(expires),
+                )
             )
             if changed.rowcount != 1:
                 return False
             conn.execute(
-                update(load_tasks).where(load_tasks.c.id == task_id).values(rows_read=total)
+                update(load_tasks).where(load_tasks.c.id == task_id).values(_sums_of_parts(task_id))
             )
         return True
 
@@ -401,7 +453,7 @@ class SqlTaskStore:
         task_id: str,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
     ) -> None:
-        """Make a split task's result (and rows read) what its parts' add up to."""
+        """Make a split task's result (and rows and bytes read) what its parts' add up to."""
         parts = self._parts(conn, task_id)
         if parts:
             result = combine(parts)
@@ -411,6 +463,7 @@ class SqlTaskStore:
                 .values(
                     result=None if result is None else json.dumps(result),
                     rows_read=sum(p.rows_read for p in parts),
+                    bytes_read=sum(p.bytes_read for p in parts),
                 )
             )
 
@@ -431,6 +484,8 @@ class SqlTaskStore:
                 lease_owner=r.lease_owner,
                 lease_expires_at=from_db(r.lease_expires_at),
                 attempts=r.attempts,
+                bytes_read=r.bytes_read,
+                bytes_total=r.bytes_total,
             )
             for r in rows
         ]
@@ -464,6 +519,17 @@ def _held(task_id: str, part: int | None, owner: str | None) -> list[ColumnEleme
     return [*key, table.c.state == "STARTED", holder]
 
 
+def _sums_of_parts(task_id: str) -> dict[str, Any]:
+    """A task's rows and bytes read as the sums of its parts' (0 without parts)."""
+    p = load_task_parts
+    return {
+        name: func.coalesce(
+            select(func.sum(column)).where(p.c.task_id == task_id).scalar_subquery(), 0
+        )
+        for name, column in (("rows_read", p.c.rows_read), ("bytes_read", p.c.bytes_read))
+    }
+
+
 def _record(row: Row[Any]) -> TaskRecord:
     return TaskRecord(
         id=row.id,
@@ -480,4 +546,6 @@ def _record(row: Row[Any]) -> TaskRecord:
         lease_owner=row.lease_owner,
         lease_expires_at=from_db(row.lease_expires_at),
         attempts=row.attempts,
+        bytes_read=row.bytes_read,
+        bytes_total=row.bytes_total,
     )

@@ -69,7 +69,7 @@ def with_references(app: Flask) -> None:
 
 
 def stored_ids(app: Flask) -> set[int]:
-    with services(app).uow_factory() as uow:
+    with services(app).backups.uow_factory() as uow:
         return uow.rows.ids("hired_employees")
 
 
@@ -228,7 +228,7 @@ def test_a_batch_that_meets_a_long_restore_is_a_409_and_writes_nothing(quick_app
     app = quick_app
     with_references(app)
     client = app.test_client()
-    with services(app).uow_factory(exclusive=True):
+    with services(app).backups.uow_factory(exclusive=True):
         response = client.post("/batch/hired_employees", json={"rows": [employee(1)]})
     assert response.status_code == 409
     assert response.json["error"]["code"] == "restore_in_progress"
@@ -245,7 +245,7 @@ def test_a_load_that_meets_a_restore_waits_for_it_and_its_result_stays_true(quic
     done = client.post("/upload/jobs")
     assert wait_for_task(client, done.json["task_id"])["state"] == "SUCCESS"
     task_id = client.post("/upload/hired_employees").json["task_id"]
-    with services(app).uow_factory(exclusive=True) as uow:
+    with services(app).backups.uow_factory(exclusive=True) as uow:
         time.sleep(1.0)  # several waits of 0.3 s for the restore's hold
         assert client.get(f"/task-status/{task_id}").json["state"] in ("PENDING", "STARTED")
         assert uow.rows.ids("hired_employees") == set()

@@ -3,6 +3,8 @@ works under, no-store on personal data, no Server banner, CORS only for CORS_ORI
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import subprocess
 import sys
@@ -218,3 +220,25 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
             break
 print(data.decode("latin-1").split("\\r\\n\\r\\n")[0].replace("\\r\\n", "\\n"))
 """
+
+
+def test_the_html_report_runs_under_its_policy_and_nothing_else_does(client):
+    load(client, "/upload-files")
+    page = client.get("/report/hired-by-quarter?year=2021&format=html")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    csp = policy(page.headers["Content-Security-Policy"])
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.DOTALL)
+    running = [body for attributes, body in scripts if "application/json" not in attributes]
+    assert running  # the bundle that draws the chart, and the call that draws it
+    expected = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in running
+    }
+    assert set(csp["script-src"]) == expected | {"'unsafe-eval'"}  # Vega compiles with Function
+    assert "'unsafe-inline'" in csp["style-src"]
+    assert csp["default-src"] == ["'none'"]
+    assert "connect-src" not in csp  # it fetches nothing
+    assert not re.search(r"""(src|href)=["']?https?:""", html)
+    assert page.headers["Cache-Control"] == "no-store"

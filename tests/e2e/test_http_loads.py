@@ -1,9 +1,15 @@
 import io
 import json
 import socket
+import threading
 import time
+from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
+import schemathesis
+from schemathesis.specs.openapi.checks import ignored_auth
+from sqlalchemy import Engine, event
 
 from config import Settings
 from core.errors import QueueUnavailable
@@ -25,7 +31,57 @@ def all_rejections(client, **filters):
         page += 1
 
 
-def test_loading_the_sample_files_stores_good_rows_and_every_bad_one_with_its_reason(client):
+def moment(text):
+    return datetime.fromisoformat(text)
+
+
+@contextmanager
+def statements_of_this_thread():
+    """The SQL statements any engine runs in this thread meanwhile (with the BEGIN that
+    the engine issues itself on SQLite)."""
+    seen: list[str] = []
+    thread = threading.get_ident()
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if threading.get_ident() == thread:
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+
+
+def documented_status(app):
+    """GET /task-status of a task, each answer checked against the OpenAPI document."""
+    operation = schemathesis.openapi.from_wsgi("/openapi.json", app)["/task-status/{task_id}"]
+    case_of = operation["GET"].Case
+
+    def status(task_id):
+        case = case_of(path_parameters={"task_id": task_id})
+        response = case.call()
+        # no key is configured here: that a key is not needed is right, not a failure
+        case.validate_response(response, excluded_checks=[ignored_auth])
+        return response.json()
+
+    return status
+
+
+def assert_read_whole(task, size):
+    """The task succeeded having read every byte of its files, between its start and end."""
+    assert task["state"] == "SUCCESS", task["error"]
+    progress = task["progress"]
+    assert progress["bytes_read"] == progress["bytes_total"] == size
+    assert (progress["percent"], progress["eta_seconds"]) == (100, 0)
+    assert progress["rows_per_second"] > 0
+    assert moment(task["created_at"]) <= moment(task["started_at"])
+    assert moment(task["started_at"]) <= moment(task["finished_at"])
+
+
+def test_loading_the_sample_files_stores_good_rows_and_every_bad_one_with_its_reason(
+    client, source_dir
+):
     task = load(client)
     assert task["state"] == "SUCCESS", task["error"]
     assert task["table"] == "all"
@@ -41,6 +97,7 @@ def test_loading_the_sample_files_stores_good_rows_and_every_bad_one_with_its_re
         }
         assert stored == expected["rejected_lines"]
     assert task["progress"]["rows_read"] == sum(e["rows"] for e in EXPECTED.values())
+    assert_read_whole(task, sum((source_dir / f"{t}.csv").stat().st_size for t in EXPECTED))
     assert client.get("/hired-employees").json["total"] == EXPECTED["hired_employees"]["inserted"]
 
 
@@ -57,8 +114,9 @@ def test_loading_the_same_files_again_reports_every_good_row_as_already_there(cl
     assert client.get("/departments").json["total"] == EXPECTED["departments"]["inserted"]
 
 
-def test_one_table_from_the_source(client):
+def test_one_table_from_the_source(client, source_dir):
     task = load(client, "/upload/departments")
+    assert_read_whole(task, (source_dir / "departments.csv").stat().st_size)
     assert (task["table"], task["source"], task["state"]) == (
         "departments",
         "departments.csv",
@@ -77,6 +135,7 @@ def test_an_uploaded_file_is_stored_in_the_source_and_loaded(client, source_dir)
     assert (source_dir / task["source"]).read_bytes() == b"id,job\r\n501,Welder\r\n502,\r\n"
     result = task["result"]
     assert (result["processed"], result["inserted"], result["rejected"]) == (2, 1, 1)
+    assert_read_whole(task, len(b"id,job\r\n501,Welder\r\n502,\r\n"))
     assert result["rejections"] == [
         {
             "line": 3,
@@ -145,17 +204,25 @@ def test_task_list_is_newest_first_and_paginated(client):
         "started_at",
         "finished_at",
     }
+    assert set(page2["items"][0]["progress"]) == {
+        "rows_read",
+        "bytes_read",
+        "bytes_total",
+        "percent",
+        "rows_per_second",
+        "eta_seconds",
+    }
 
 
 def test_a_finished_task_has_its_timestamps_in_utc(client):
     task = load(client, "/upload/departments")
     for key in ("created_at", "started_at", "finished_at"):
         assert task[key].endswith("Z")
-    assert task["created_at"] <= task["started_at"] <= task["finished_at"]
+    assert moment(task["created_at"]) <= moment(task["started_at"]) <= moment(task["finished_at"])
 
 
 def test_a_file_split_in_parts_loads_like_a_whole_one_but_for_ids_repeated_across_parts(
-    settings,
+    settings, source_dir
 ):
     from config import Settings
     from main import create_app
@@ -186,6 +253,13 @@ def test_a_file_split_in_parts_loads_like_a_whole_one_but_for_ids_repeated_acros
         others = {k: v for k, v in stored.items() if k not in ("7", repeated)}
         assert others == {k: v for k, v in expected["rejected_lines"].items() if k != repeated}
         assert task["progress"]["rows_read"] == expected["rows"]
+        assert_read_whole(task, (source_dir / "hired_employees.csv").stat().st_size)
+        with statements_of_this_thread() as statements:
+            status = client.get(f"/task-status/{task['task_id']}").json
+        assert status == task
+        queries = [q for q in statements if q.split()[0].upper() != "BEGIN"]
+        assert len(queries) == 1, queries  # the task's row, its parts' sums in it
+        assert queries[0].startswith("SELECT") and "load_task_parts" not in queries[0]
     finally:
         split.extensions["hr_services"].close()
 
@@ -220,11 +294,11 @@ def test_a_finished_task_can_be_neither_cancelled_nor_retried(client):
 EMPLOYEES = 300_000
 
 
-def write_large_files(folder):
+def write_large_files(folder, employees=EMPLOYEES):
     (folder / "departments.csv").write_text("".join(f"{i},Department {i}\n" for i in range(1, 13)))
     (folder / "jobs.csv").write_text("".join(f"{i},Job {i}\n" for i in range(1, 184)))
     with (folder / "hired_employees.csv").open("w") as out:
-        for i in range(1, EMPLOYEES + 1):
+        for i in range(1, employees + 1):
             job = "" if i % 100 == 0 else str(i % 183 + 1)
             out.write(f"{i},Person {i},2021-{i % 12 + 1:02d}-15T10:00:00Z,{i % 12 + 1},{job}\n")
 
@@ -264,6 +338,39 @@ def test_a_running_load_cancelled_keeps_what_it_stored_and_a_retry_finishes_it(c
     assert result["inserted"] == EMPLOYEES - EMPLOYEES // 100 - stopped["inserted"]
     assert client.get("/hired-employees").json["total"] == EMPLOYEES - EMPLOYEES // 100
     assert client.get(f"/rejections?task_id={task_id}").json["total"] == EMPLOYEES // 100
+
+
+def test_a_running_load_tells_its_share_read_its_pace_and_the_time_left(app, client, source_dir):
+    write_large_files(source_dir, 200_000)
+    size = (source_dir / "hired_employees.csv").stat().st_size
+    load(client, "/upload/departments")
+    load(client, "/upload/jobs")
+    status_of = documented_status(app)
+    task_id = client.post("/upload/hired_employees").json["task_id"]
+    deadline = time.monotonic() + 120
+    running = []
+    while (status := status_of(task_id))["state"] in (
+        "PENDING",
+        "STARTED",
+    ):
+        assert time.monotonic() < deadline, status
+        progress = status["progress"]
+        assert progress["bytes_total"] == size
+        if progress["bytes_read"]:
+            running.append(progress)
+        time.sleep(0.01)
+    assert running, "no status was read between two chunks"
+    for progress in running:
+        assert 0 < progress["bytes_read"] <= size
+        assert progress["percent"] == int(10_000 * progress["bytes_read"] / size) / 100
+        assert 0 < progress["rows_read"] <= 200_000
+        assert progress["rows_per_second"] > 0
+        assert progress["eta_seconds"] >= 0
+    partway = [p for p in running if 0 < p["percent"] < 100]
+    assert partway, running
+    assert all(p["eta_seconds"] > 0 for p in partway)
+    assert_read_whole(status, size)
+    assert status["progress"]["rows_read"] == 200_000
 
 
 def closed_port():

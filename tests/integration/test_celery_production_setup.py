@@ -63,6 +63,7 @@ def test_historical_files_from_blob_storage_through_a_worker_into_postgresql(
     assert client.get("/health/ready").json["checks"] == {
         "database": "ok",
         "csv_source": "ok",
+        "backup_store": "ok",
         "task_queue": "ok",
     }
     with worker(env_of(settings), tmp_path / "worker.log"):

@@ -21,7 +21,7 @@ def test_migrated_schema_equals_the_declared_one(database_url):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         version = MigrationContext.configure(conn).get_current_revision()
     assert diff == []
-    assert version == "0007"
+    assert version == "0008"
     assert set(inspect(engine).get_table_names()) == {
         "alembic_version",
         "departments",
@@ -118,4 +118,37 @@ def test_hire_counts_keep_room_for_updates_in_place_on_postgresql(database_url):
         assert options == ["fillfactor=50"]
     else:
         assert "fillfactor" not in str(inspect(engine).get_table_options("hire_counts"))
+    engine.dispose()
+
+
+def test_tasks_stored_before_bytes_were_counted_have_read_none_of_an_unknown_size(database_url):
+    from datetime import datetime
+
+    from sqlalchemy import select, text
+
+    from infra.db.schema import load_tasks
+
+    engine = make_engine(database_url)
+    config = alembic_config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0007")
+        conn.execute(
+            text(
+                "INSERT INTO load_tasks (id, table_name, source, state, rows_read, created_at)"
+                " VALUES ('t1', 'jobs', 'jobs.csv', 'SUCCESS', 3, :now)"
+            ),
+            {"now": datetime(2026, 1, 2)},
+        )
+        conn.commit()
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(select(load_tasks.c.bytes_read, load_tasks.c.bytes_total)).one()
+    assert tuple(row) == (0, None)
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0007")
+        conn.commit()
+    assert "bytes_read" not in {c["name"] for c in inspect(engine).get_columns("load_tasks")}
+    assert "bytes_read" not in {c["name"] for c in inspect(engine).get_columns("load_task_parts")}
     engine.dispose()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.ports import Lease, PartRecord, TaskRecord
+from core.ports import Lease, PartRecord, Progress, TaskRecord
 from infra.db.task_store import SqlTaskStore
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -62,7 +62,7 @@ def test_a_lease_is_renewed_by_its_holder_only_and_taken_over_once_it_ran_out(st
     assert store.take_over(lease, "rescuer", after, after + timedelta(seconds=60))
     assert not store.take_over(lease, "second-rescuer", after, after)
     assert store.get("t1").lease_owner == "rescuer"
-    assert not store.progress("t1", 10, "run", after)  # the first run lost it
+    assert not store.progress("t1", Progress(10, 100), 1000, "run", after)  # the first run lost it
     assert store.claim("t1", None, "run-2", "rescuer", after, after, 3) == 2
 
 
@@ -96,8 +96,8 @@ def test_parts_hold_their_own_leases_and_the_last_one_finishes_the_task(store):
     assert store.claim("t1", 0, "run-0", "queue", NOW, LATER, 3) == 1
     assert store.claim("t1", 0, "run-x", "queue", NOW, LATER, 3) is None
     assert store.claim("t1", 1, "run-1", "queue", NOW, LATER, 3) == 1
-    assert store.part_progress("t1", 0, 5, "run-0", LATER)
-    assert not store.part_progress("t1", 1, 5, "run-0", LATER)
+    assert store.part_progress("t1", 0, Progress(5, 50), "run-0", LATER)
+    assert not store.part_progress("t1", 1, Progress(5, 50), "run-0", LATER)
     assert store.get("t1").rows_read == 5
     result = {"processed": 7}
     assert store.finish_part("t1", 0, result, "run-x") is None
@@ -121,7 +121,7 @@ def test_a_failing_part_fails_its_task_and_the_parts_still_running(store):
     task = store.get("t1")
     assert (task.state, task.error, task.finished_at) == ("FAILURE", "boom", LATER)
     assert [p.state for p in store.parts("t1")] == ["SUCCESS", "FAILURE", "FAILURE"]
-    assert not store.part_progress("t1", 2, 1, "run-2", LATER)
+    assert not store.part_progress("t1", 2, Progress(1, 10), "run-2", LATER)
     assert not store.failed("t1", LATER, "again")
 
 
@@ -153,18 +153,19 @@ def test_a_cancelled_run_records_what_it_stored_under_its_lease_only(store):
         None,
         "run",
     )
-    assert not store.progress("t1", 5, "run", LATER)
+    assert not store.progress("t1", Progress(5, 50), 500, "run", LATER)
     assert not store.renew("t1", None, "run", LATER)
     assert store.expired(LATER + timedelta(days=1)) == []
-    assert not store.stopped("t1", {"processed": 5}, 5, "other")
-    assert store.stopped("t1", {"processed": 5}, 5, "run")
+    assert not store.stopped("t1", {"processed": 5}, Progress(5, 50), "other")
+    assert store.stopped("t1", {"processed": 5}, Progress(5, 50), "run")
     task = store.get("t1")
-    assert (task.result, task.rows_read, task.lease_owner, task.lease_expires_at) == (
+    assert (task.result, task.rows_read, task.bytes_read, task.lease_owner) == (
         {"processed": 5},
         5,
-        None,
+        50,
         None,
     )
+    assert task.lease_expires_at is None
 
 
 def test_a_cancelled_split_task_adds_up_its_parts_results(store):
@@ -178,9 +179,10 @@ def test_a_cancelled_split_task_adds_up_its_parts_results(store):
     assert store.cancel("t1", LATER, combined)
     assert store.get("t1").result == {"processed": 10}
     assert [p.state for p in store.parts("t1")] == ["SUCCESS", "CANCELLED", "CANCELLED"]
-    assert not store.part_stopped("t1", 1, {"processed": 4}, "run-2", combined)
-    assert store.part_stopped("t1", 1, {"processed": 4}, "run-1", combined)
+    assert not store.part_stopped("t1", 1, {"processed": 4}, Progress(4, 40), "run-2", combined)
+    assert store.part_stopped("t1", 1, {"processed": 4}, Progress(4, 40), "run-1", combined)
     assert (store.get("t1").result, store.get("t1").rows_read) == ({"processed": 14}, 14)
+    assert store.get("t1").bytes_read == 40  # part 0 finished without a progress write here
     assert store.get("t1").state == "CANCELLED"
 
 
@@ -192,7 +194,7 @@ def test_a_retried_task_is_pending_again_with_its_unfinished_parts(store):
     store.claim("t1", 0, "run-0", "q", NOW, LATER, 3)
     store.claim("t1", 1, "run-1", "q", NOW, LATER, 3)
     store.finish_part("t1", 0, {"processed": 10}, "run-0")
-    store.part_progress("t1", 1, 3, "run-1", LATER)
+    store.part_progress("t1", 1, Progress(3, 30), "run-1", LATER)
     assert not store.retry("t1", "proc", LATER)  # still running
     store.failed("t1", LATER, "boom")
     assert store.retry("t1", "proc", LATER)
@@ -222,3 +224,70 @@ def test_a_task_deleted_goes_with_its_parts(store):
     assert store.parts("t1") == []
     assert store.get("t2") is not None
     assert len(store.parts("t2")) == 1
+
+
+def test_a_task_records_its_bytes_read_of_its_files_size(store):
+    store.create(TaskRecord("t1", "all", "a.csv,b.csv", created_at=NOW, bytes_total=900))
+    task = store.get("t1")
+    assert (task.rows_read, task.bytes_read, task.bytes_total) == (0, 0, 900)
+    assert store.claim("t1", None, "run", "q", NOW, LATER, 3) == 1
+    assert store.progress("t1", Progress(7, 420), 1000, "run", LATER)  # measured anew
+    task = store.get("t1")
+    assert (task.rows_read, task.bytes_read, task.bytes_total) == (7, 420, 1000)
+    assert store.finished("t1", LATER, {"processed": 7}, "run")
+    assert (store.get("t1").bytes_read, store.get("t1").finished_at) == (420, LATER)
+
+
+def test_a_task_taken_over_is_read_again_from_the_start_as_of_its_new_start(store):
+    new_task(store)
+    store.claim("t1", None, "run", "q", NOW, LATER, 3)
+    store.progress("t1", Progress(7, 420), 1000, "run", LATER)
+    after = LATER + timedelta(seconds=1)
+    [lease] = store.expired(after)
+    store.take_over(lease, "rescuer", after, after + timedelta(seconds=60))
+    assert store.claim("t1", None, "run-2", "rescuer", after, after, 3) == 2
+    task = store.get("t1")
+    assert (task.rows_read, task.bytes_read, task.bytes_total, task.started_at) == (
+        0,
+        0,
+        1000,
+        after,
+    )
+
+
+def test_a_split_task_adds_up_its_parts_bytes_and_keeps_its_start(store):
+    new_task(store)
+    store.claim("t1", None, "split", "q", NOW, LATER, 3)
+    store.add_parts(
+        [PartRecord("t1", n, n * 100, n * 100 + 100, n + 1, bytes_total=100) for n in range(3)]
+    )
+    store.release("t1", None, "split")
+    assert store.get("t1").bytes_total == 300
+    assert [p.bytes_total for p in store.parts("t1")] == [100, 100, 100]
+    later = NOW + timedelta(seconds=5)
+    assert store.claim("t1", None, "again", "q", later, LATER, 3) == 2  # delivered again
+    assert store.get("t1").started_at == NOW
+    store.release("t1", None, "again")
+    for n in range(3):
+        store.claim("t1", n, f"run-{n}", "q", NOW, LATER, 3)
+    assert store.part_progress("t1", 0, Progress(4, 100), "run-0", LATER)
+    assert store.part_progress("t1", 1, Progress(2, 60), "run-1", LATER)
+    task = store.get("t1")
+    assert (task.rows_read, task.bytes_read) == (6, 160)
+    store.finish_part("t1", 0, {"processed": 4}, "run-0")
+    after = LATER + timedelta(seconds=1)
+    lease = next(x for x in store.expired(after) if x.part == 1)  # its run stopped
+    assert lease.owner == "run-1"
+    store.take_over(lease, "rescuer", after, after + timedelta(seconds=60))
+    assert store.claim("t1", 1, "run-1b", "rescuer", after, after, 3) == 2
+    part = store.parts("t1")[1]
+    assert (part.rows_read, part.bytes_read) == (0, 0)  # read again from its start
+    task = store.get("t1")
+    assert (task.rows_read, task.bytes_read) == (4, 100)
+    assert store.part_progress("t1", 1, Progress(1, 30), "run-1b", after)
+    assert store.get("t1").bytes_read == 130
+    store.failed("t1", after, "boom")
+    assert store.retry("t1", None, None)
+    task = store.get("t1")
+    assert (task.rows_read, task.bytes_read, task.started_at) == (4, 100, None)
+    assert [p.bytes_read for p in store.parts("t1")] == [100, 0, 0]

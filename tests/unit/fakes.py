@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from core.errors import QueueUnavailable, SourceFileNotFound
-from core.ports import ACTIVE, Lease, Origin, PartRecord, TaskRecord
+from core.ports import ACTIVE, Lease, Origin, PartRecord, Progress, TaskRecord
 from domain.rejections import Rejection
 from domain.reports import HireKey
 from domain.tables import TABLES
@@ -132,6 +132,8 @@ class FakeSource:
         yield io.BytesIO(self.files[name][start:end])
 
     def size(self, name: str) -> int:
+        if name not in self.files:
+            raise SourceFileNotFound(f"{name} missing")
         return len(self.files[name])
 
     def exists(self, name: str) -> bool:
@@ -156,7 +158,8 @@ class FakeTaskStore:
     def __init__(self) -> None:
         self.tasks: dict[str, TaskRecord] = {}
         self.part_records: dict[tuple[str, int], PartRecord] = {}
-        self.progress_seen: list[int] = []
+        self.progress_seen: list[int] = []  # the task's rows read, at each progress write
+        self.bytes_seen: list[int] = []  # and its bytes read
 
     def create(self, task: TaskRecord) -> None:
         self.tasks[task.id] = task
@@ -210,8 +213,19 @@ class FakeTaskStore:
         row.state, row.lease_owner, row.lease_expires_at = "STARTED", owner, expires
         row.attempts += 1
         if isinstance(row, TaskRecord):
-            row.started_at, row.finished_at, row.error = now, None, None
+            split = bool(self.parts(task_id))
+            row.started_at = (row.started_at or now) if split else now
+            row.finished_at, row.error = None, None
+        else:
+            row.rows_read = row.bytes_read = 0
+        self._sum_parts(task_id)
         return row.attempts
+
+    def _sum_parts(self, task_id: str) -> None:
+        """The task's rows and bytes read become the sums of its parts'."""
+        task, parts = self.tasks[task_id], self.parts(task_id)
+        task.rows_read = sum(p.rows_read for p in parts)
+        task.bytes_read = sum(p.bytes_read for p in parts)
 
     def renew(self, task_id: str, part: int | None, owner: str, expires: datetime) -> bool:
         row = self._row(task_id, part)
@@ -263,12 +277,20 @@ class FakeTaskStore:
         row = self._row(task_id, part)
         return row is not None and row.state == "STARTED" and row.lease_owner == owner
 
-    def progress(self, task_id: str, rows_read: int, owner: str, expires: datetime) -> bool:
+    def progress(
+        self, task_id: str, read: Progress, bytes_total: int | None, owner: str, expires: datetime
+    ) -> bool:
         if not self._held(task_id, None, owner):
             return False
         task = self.tasks[task_id]
-        task.rows_read, task.lease_expires_at = rows_read, expires
-        self.progress_seen.append(rows_read)
+        task.rows_read, task.bytes_read, task.bytes_total = (
+            read.rows_read,
+            read.bytes_read,
+            bytes_total,
+        )
+        task.lease_expires_at = expires
+        self.progress_seen.append(task.rows_read)
+        self.bytes_seen.append(task.bytes_read)
         return True
 
     def finished(
@@ -319,14 +341,14 @@ class FakeTaskStore:
                 record.state = "CANCELLED"
         if self.parts(task_id):
             task.result = combine(self.parts(task_id))
-            task.rows_read = sum(p.rows_read for p in self.parts(task_id))
+            self._sum_parts(task_id)
         return True
 
-    def stopped(self, task_id: str, result: dict[str, Any], rows_read: int, owner: str) -> bool:
+    def stopped(self, task_id: str, result: dict[str, Any], read: Progress, owner: str) -> bool:
         task = self.tasks[task_id]
         if task.state != "CANCELLED" or task.lease_owner != owner:
             return False
-        task.result, task.rows_read = result, rows_read
+        task.result, task.rows_read, task.bytes_read = result, read.rows_read, read.bytes_read
         task.lease_owner = task.lease_expires_at = None
         return True
 
@@ -335,16 +357,17 @@ class FakeTaskStore:
         task_id: str,
         part: int,
         result: dict[str, Any],
+        read: Progress,
         owner: str,
         combine: Callable[[list[PartRecord]], dict[str, Any] | None],
     ) -> bool:
         record = self.part_records[(task_id, part)]
         if record.state != "CANCELLED" or record.lease_owner != owner:
             return False
-        record.result, record.rows_read = result, result["processed"]
+        record.result, record.rows_read, record.bytes_read = result, read.rows_read, read.bytes_read
         record.lease_owner = record.lease_expires_at = None
         self.tasks[task_id].result = combine(self.parts(task_id))
-        self.tasks[task_id].rows_read = sum(p.rows_read for p in self.parts(task_id))
+        self._sum_parts(task_id)
         return True
 
     def retry(self, task_id: str, owner: str | None, expires: datetime | None) -> bool:
@@ -356,19 +379,20 @@ class FakeTaskStore:
         task.lease_owner, task.lease_expires_at = owner, expires
         for record in self.parts(task_id):
             if record.state != "SUCCESS":
-                record.state, record.attempts, record.result, record.rows_read = (
-                    "PENDING",
-                    0,
-                    None,
-                    0,
-                )
+                record.state, record.attempts, record.result = "PENDING", 0, None
+                record.rows_read = record.bytes_read = 0
                 record.lease_owner = record.lease_expires_at = None
-        task.rows_read = sum(p.rows_read for p in self.parts(task_id))
+        self._sum_parts(task_id)
         return True
 
     def add_parts(self, parts: Sequence[PartRecord]) -> None:
         for part in parts:
             self.part_records[(part.task_id, part.part)] = part
+        for task_id in {p.task_id for p in parts}:
+            sizes = [p.bytes_total for p in self.parts(task_id)]
+            self.tasks[task_id].bytes_total = (
+                None if None in sizes else sum(size or 0 for size in sizes)
+            )
 
     def parts(self, task_id: str) -> list[PartRecord]:
         return sorted(
@@ -376,14 +400,16 @@ class FakeTaskStore:
         )
 
     def part_progress(
-        self, task_id: str, part: int, rows_read: int, owner: str, expires: datetime
+        self, task_id: str, part: int, read: Progress, owner: str, expires: datetime
     ) -> bool:
         if not self._held(task_id, part, owner):
             return False
         record = self.part_records[(task_id, part)]
-        record.rows_read, record.lease_expires_at = rows_read, expires
-        self.tasks[task_id].rows_read = sum(p.rows_read for p in self.parts(task_id))
+        record.rows_read, record.bytes_read = read.rows_read, read.bytes_read
+        record.lease_expires_at = expires
+        self._sum_parts(task_id)
         self.progress_seen.append(self.tasks[task_id].rows_read)
+        self.bytes_seen.append(self.tasks[task_id].bytes_read)
         return True
 
     def finish_part(

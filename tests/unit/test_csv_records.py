@@ -122,6 +122,39 @@ def test_a_quoted_record_that_closes_past_the_limit_is_too_long_as_one_record():
     assert got[0].error == "the record has 68 bytes, more than the limit of 40"
 
 
+def offset_after(data: bytes, lines: int) -> int:
+    """Where the line after the first `lines` physical lines of data starts."""
+    return len(b"".join(data.split(b"\n")[:lines])) + min(lines, data.count(b"\n"))
+
+
+def test_bytes_read_are_those_of_the_lines_read_after_every_block():
+    data = (
+        b'\xef\xbb\xbfid,department\r\n\n1,Sales\n2,"a\nb"\n\n3,"open\n4,x\n5,'
+        + b"y" * 300
+        + b'\n6,Caf\xe9\n7,"c\nd"\n8,z'
+    )
+    for size in (1, 2, 3, 4, 5, 10_000):
+        reader = CsvReader(io.BytesIO(data), HEADER, size=size, max_record=100)
+        assert reader.bytes_read == 0
+        for _ in reader:
+            assert reader.bytes_read == offset_after(data, reader.lines_read), size
+        assert (reader.lines_read, reader.bytes_read) == (13, len(data)), size
+
+
+def test_bytes_read_of_a_line_too_long_count_what_was_skipped_of_it():
+    data = b"1,a\n2," + b"x" * 5000 + b"\n3,b"
+    reader = CsvReader(io.BytesIO(data), HEADER, size=1, max_record=100)
+    seen = [reader.bytes_read for _ in reader]
+    assert seen == [4, 4 + 5003, len(data)]
+
+
+def test_bytes_read_of_a_later_part_of_a_file_are_those_of_the_part():
+    part = b"7,Ops\n8,Legal\n"
+    reader = CsvReader(io.BytesIO(part), HEADER, first_line=7)
+    list(reader)
+    assert (reader.lines_read, reader.bytes_read) == (2, len(part))
+
+
 def test_lines_read_counts_every_physical_line():
     data = b'id,department\n\n1,Sales\n2,"a\nb"\n\n3,"open\n4,x\n5,' + b"y" * 300 + b"\n6,z"
     for size in (1, 2, 3, 10_000):

@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import ConcurrentWrite
 from core.loading import LOADING_GC_THRESHOLD, load_csv
-from core.ports import Origin
+from core.ports import Origin, Progress
 from domain.rejections import Reason
 from domain.tables import DEPARTMENTS, HIRED_EMPLOYEES
 from tests.unit.fakes import FakeDatabase, FakeUnitOfWork
@@ -25,7 +25,7 @@ def load(db, spec, data: bytes, chunk_rows=5000, progress=None):
         spec,
         io.BytesIO(data),
         ORIGIN,
-        progress or (lambda rows: None),
+        progress or (lambda progress: None),
         chunk_rows=chunk_rows,
     )
 
@@ -84,10 +84,15 @@ def test_employees_are_checked_against_stored_departments_and_jobs(db):
 
 
 def test_chunks_report_progress_and_keep_line_order(db):
-    seen: list[int] = []
+    seen: list[Progress] = []
     data = b"".join(b"%d,D%d\n" % (i, i) for i in range(1, 11)) + b"3,dup\n"
     summary = load(db, DEPARTMENTS, data, chunk_rows=4, progress=seen.append)
-    assert seen == [4, 8, 11]
+    lines = data.splitlines(keepends=True)
+    assert seen == [
+        (4, len(b"".join(lines[:4]))),
+        (8, len(b"".join(lines[:8]))),
+        (11, len(data)),
+    ]
     assert summary.inserted == 10
     assert [(r.line, r.reason) for r in summary.rejections] == [(11, Reason.DUPLICATE_ID)]
     assert db.commits == 3
@@ -161,9 +166,9 @@ def test_loads_raise_the_collector_threshold_until_the_last_running_one_ends(db)
     before = gc.get_threshold()
     during: list[tuple[int, int, int]] = []
 
-    def outer_progress(rows: int) -> None:
+    def outer_progress(progress: Progress) -> None:
         during.append(gc.get_threshold())
-        if rows == 2:  # a second load runs and ends while the first goes on
+        if progress.rows_read == 2:  # a second load runs and ends while the first goes on
             load(FakeDatabase(), DEPARTMENTS, b"1,D1\n")
             during.append(gc.get_threshold())
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.loading import load_csv
-from core.ports import Origin
+from core.ports import Origin, Progress
 from domain.tables import DEPARTMENTS
 from tests.unit.fakes import FakeDatabase, FakeUnitOfWork
 
@@ -85,16 +85,20 @@ def physical_lines(data: bytes) -> int:
 def test_every_line_is_accounted_for_and_only_what_the_rules_accept_is_stored(file, chunk):
     data, items, end = file
     db = FakeDatabase()
+    progress: list[Progress] = []
     summary = load_csv(
         lambda: FakeUnitOfWork(db),
         DEPARTMENTS,
         io.BytesIO(data),
         Origin(task_id="t"),
+        progress.append,
         chunk_rows=chunk,
         max_record=MAX_RECORD,
     )
     records = [item for item in items if item.reason != "blank"]
     assert summary.lines_read == physical_lines(data)
+    assert [p.bytes_read for p in progress] == sorted({p.bytes_read for p in progress})
+    assert (progress[-1].bytes_read if progress else 0) == len(data)
     assert summary.processed == summary.inserted + summary.already_exists + summary.rejected
     assert summary.processed == len(records)
     rejected = sorted(r.reason.value for r, _ in db.rejections)

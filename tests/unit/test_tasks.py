@@ -266,9 +266,9 @@ def test_a_run_that_lost_its_lease_stops_and_writes_nothing(db):
     store = tasks.store
     record_progress = store.progress
 
-    def taken_over_meanwhile(task_id, rows, owner, expires):
+    def taken_over_meanwhile(task_id, read, total, owner, expires):
         store.tasks[task_id].lease_owner = "another/run"
-        return record_progress(task_id, rows, owner, expires)
+        return record_progress(task_id, read, total, owner, expires)
 
     store.progress = taken_over_meanwhile
     tasks.run(task.id)
@@ -647,10 +647,10 @@ def test_a_running_load_cancelled_stops_at_its_next_chunk_and_says_what_it_store
     task = tasks.submit_all()
     record_progress = tasks.store.progress
 
-    def cancelled_meanwhile(task_id, rows, owner, expires):
-        if rows == 1:  # the departments are stored: cancelled before the jobs are
+    def cancelled_meanwhile(task_id, read, total, owner, expires):
+        if read.rows_read == 1:  # the departments are stored: cancelled before the jobs are
             tasks.cancel(task_id)
-        return record_progress(task_id, rows, owner, expires)
+        return record_progress(task_id, read, total, owner, expires)
 
     tasks.store.progress = cancelled_meanwhile
     tasks.run(task.id)
@@ -776,9 +776,9 @@ def test_a_split_load_cancelled_keeps_its_parts_results_and_a_retry_loads_the_re
     tasks.run(task.id, 0)
     record_progress = tasks.store.part_progress
 
-    def cancelled_meanwhile(task_id, part, rows, owner, expires):
+    def cancelled_meanwhile(task_id, part, read, owner, expires):
         tasks.cancel(task_id)
-        return record_progress(task_id, part, rows, owner, expires)
+        return record_progress(task_id, part, read, owner, expires)
 
     tasks.store.part_progress = cancelled_meanwhile
     tasks.run(task.id, 1)  # stops after its chunk, as the task was cancelled during it
@@ -855,3 +855,211 @@ def test_each_outage_is_given_the_whole_bound(db):
     tasks.run(task.id)
     assert outage.delays == [0.5, 1, 1.5, 0.5, 1, 1.5]
     assert tasks.get(task.id).state == "SUCCESS"
+
+
+class Ticking:
+    """A clock that moves one second on at each reading."""
+
+    def __init__(self, now=NOW):
+        self.now = now
+
+    def __call__(self):
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def clocked(store, method, clock, seen):
+    """Note the clock each time the store's method is called."""
+    record = getattr(store, method)
+
+    def call(*args):
+        seen.append(clock())
+        return record(*args)
+
+    setattr(store, method, call)
+
+
+def test_a_load_starts_before_its_first_chunk_and_finishes_after_its_last(db):
+    clock = Ticking()
+    tasks = make_tasks(db, clock=clock)
+    task = tasks.submit_all()
+    chunks = []
+    clocked(tasks.store, "progress", clock, chunks)
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert len(chunks) == 3
+    assert done.created_at < done.started_at < chunks[0]
+    assert chunks[-1] < done.finished_at
+
+
+def test_a_split_load_finishes_when_its_last_part_ends(db):
+    clock = Ticking()
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, clock=clock, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    started = tasks.get(task.id).started_at
+    chunks = []
+    clocked(tasks.store, "part_progress", clock, chunks)
+    for part in reversed(tasks.store.parts(task.id)):
+        tasks.run(task.id, part.part)
+    done = tasks.get(task.id)
+    assert done.state == "SUCCESS"
+    assert done.started_at == started < chunks[0]
+    assert chunks[-1] < done.finished_at
+
+
+def outage_clock(outage):
+    """The wall clock of a fake outage's time."""
+    return lambda: NOW + timedelta(seconds=outage.now)
+
+
+def test_a_load_is_finished_when_it_ended_not_when_its_result_could_be_written(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage)
+    tasks.clock = outage_clock(outage)
+    task = tasks.submit("departments")
+    store = tasks.store._target
+    record_finished = store.finished
+
+    def finished(*args):
+        if outage.back_at is None:
+            outage.now += 4  # the result is written 4 s after the load ended...
+            outage.cut(10)
+            raise DatabaseUnavailable()
+        return record_finished(*args)
+
+    store.finished = finished
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert done.state == "SUCCESS"
+    assert outage.now > 14  # ...and 10 s more
+    assert done.finished_at == NOW
+
+
+def test_a_load_that_waited_too_long_for_its_database_failed_when_it_gave_up(db):
+    outage = DatabaseOutage()
+    tasks = tasks_with_outage(db, outage, retry_seconds=7)
+    tasks.clock = outage_clock(outage)
+    task = tasks.submit_all()
+    cut_after_first_progress(tasks, outage, 20)
+    tasks.run(task.id)
+    failed = tasks.get(task.id)
+    assert failed.state == "FAILURE"
+    assert outage.now >= 20  # written once the database was back...
+    assert failed.finished_at == NOW + timedelta(seconds=7)  # ...as of when the run gave up
+
+
+def test_a_load_of_all_tables_reads_the_bytes_of_all_its_files(db):
+    tasks = make_tasks(db)
+    task = tasks.submit_all()
+    sizes = [len(FILES[name]) for name in ("departments.csv", "jobs.csv", "hired_employees.csv")]
+    assert (task.bytes_read, task.bytes_total) == (0, sum(sizes))
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert tasks.store.bytes_seen == [sizes[0], sizes[0] + sizes[1], sum(sizes)]
+    assert (done.bytes_read, done.bytes_total) == (sum(sizes), sum(sizes))
+
+
+def test_a_file_changed_since_its_load_was_submitted_is_measured_as_its_load_starts(db):
+    tasks = make_tasks(db)
+    task = tasks.submit("jobs")
+    tasks.source.files["jobs.csv"] = b"1,Clerk\n2,Welder\n"
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.rows_read, done.bytes_read, done.bytes_total) == (2, 17, 17)
+
+
+def test_a_split_load_reads_the_bytes_of_its_parts(db):
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    assert [p.bytes_total for p in parts] == [
+        (p.end if p.end is not None else len(data)) - p.start for p in parts
+    ]
+    assert tasks.get(task.id).bytes_total == len(data)
+    read = 0
+    for part in parts:
+        tasks.run(task.id, part.part)
+        read += part.bytes_total
+        assert tasks.get(task.id).bytes_read == read
+    done = tasks.get(task.id)
+    assert (done.state, done.bytes_read, done.bytes_total) == ("SUCCESS", len(data), len(data))
+
+
+def test_a_cancelled_load_records_the_bytes_its_stored_rows_were_read_from(db):
+    tasks = make_tasks(db)
+    task = tasks.submit_all()
+    record_progress = tasks.store.progress
+
+    def cancelled_meanwhile(task_id, read, total, owner, expires):
+        tasks.cancel(task_id)  # as the departments are stored: this write is refused
+        return record_progress(task_id, read, total, owner, expires)
+
+    tasks.store.progress = cancelled_meanwhile
+    tasks.run(task.id)
+    done = tasks.get(task.id)
+    assert (done.state, done.rows_read, done.bytes_read) == (
+        "CANCELLED",
+        1,
+        len(FILES["departments.csv"]),
+    )
+
+
+def test_a_split_load_cancelled_and_retried_counts_the_bytes_of_the_parts_that_succeeded(db):
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    tasks.run(task.id, 0)
+    record_progress = tasks.store.part_progress
+
+    def cancelled_meanwhile(task_id, part, read, owner, expires):
+        tasks.cancel(task_id)
+        return record_progress(task_id, part, read, owner, expires)
+
+    tasks.store.part_progress = cancelled_meanwhile
+    tasks.run(task.id, 1)
+    tasks.store.part_progress = record_progress
+    cancelled = tasks.get(task.id)
+    assert cancelled.bytes_read == parts[0].bytes_total + parts[1].bytes_total
+    tasks.retry(task.id)
+    assert tasks.get(task.id).bytes_read == parts[0].bytes_total
+    tasks.run(task.id)
+    for part in parts[1:]:
+        tasks.run(task.id, part.part)
+    done = tasks.get(task.id)
+    assert (done.state, done.bytes_read, done.bytes_total) == ("SUCCESS", len(data), len(data))
+
+
+def test_a_split_load_cancelled_as_its_last_part_ended_and_retried_finishes_at_once(db):
+    clock = Ticking()
+    data = b"".join(b"%d,Job %d\n" % (i, i) for i in range(1, 301))
+    tasks = make_tasks(db, {"jobs.csv": data}, clock=clock, part_bytes=1000)
+    task = tasks.submit("jobs")
+    tasks.run(task.id)
+    parts = tasks.store.parts(task.id)
+    record_finished = tasks.store.finished
+
+    def cancelled_first(task_id, at, result, owner):
+        tasks.cancel(task_id)
+        return record_finished(task_id, at, result, owner)
+
+    tasks.store.finished = cancelled_first
+    for part in parts:
+        tasks.run(task.id, part.part)
+    tasks.store.finished = record_finished
+    cancelled = tasks.get(task.id)
+    assert (cancelled.state, cancelled.result["processed"]) == ("CANCELLED", 300)
+    assert {p.state for p in tasks.store.parts(task.id)} == {"SUCCESS"}
+    tasks.queue.queued.clear()
+    tasks.retry(task.id)
+    tasks.run(task.id)  # every part is done: nothing to queue, the task ends now
+    done = tasks.get(task.id)
+    assert tasks.queue.queued == [task.id]
+    assert (done.state, done.result["processed"], done.rows_read) == ("SUCCESS", 300, 300)
+    assert (done.bytes_read, done.lease_owner) == (len(data), None)
+    assert done.started_at < done.finished_at
