@@ -7,7 +7,10 @@ PORT ?= 8000
 
 .PHONY: run test lint worker serve-gunicorn sample-data postman schema-sql bench clean system-packages
 
+# The development server, for a desk: one process, no request limits. `make serve-gunicorn`
+# (and the container) serve with gunicorn and gunicorn.conf.py.
 run: $(VENV)/.runtime
+	@echo "make run: the development server, for a desk only; production serves with gunicorn (make serve-gunicorn, the container)"
 	HOST=$(HOST) PORT=$(PORT) LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/python main.py
 
 test: $(VENV)/.dev node_modules/.installed system-packages
@@ -23,7 +26,7 @@ worker: $(VENV)/.runtime
 	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/celery -A main.celery_app worker --loglevel=INFO
 
 serve-gunicorn: $(VENV)/.runtime
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 "main:create_app()"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "main:create_app()"
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt

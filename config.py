@@ -12,10 +12,23 @@ INSTANCE_DIR = PROJECT_DIR / "instance"
 SAMPLE_DATA_DIR = PROJECT_DIR / "Documentation" / "sample_data"
 DEFAULT_MAX_UPLOAD_MB = 200
 LOG_FORMATS = ("json", "text")
+DEFAULT_RATE_LIMIT = "600 per minute"
+# The roles of API keys, each allowed what the one before it is, and more.
+ROLES = ("reader", "writer", "admin")
 
 
 class SettingsError(ValueError):
     """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key accepted in X-API-Key: its name (for logs and the audit trail), the secret and
+    the role it grants."""
+
+    name: str
+    secret: str = field(repr=False)
+    role: str
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,11 @@ class Settings:
     azure_backup_container: str | None = None
     celery_broker_url: str | None = None
     celery_visibility_timeout: int = 3600
-    api_keys: tuple[str, ...] = field(default=())
+    api_keys: tuple[ApiKey, ...] = field(default=())
+    metrics_token: str | None = field(default=None, repr=False)
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    rate_limit_storage_url: str | None = None
+    cors_origins: tuple[str, ...] = ()
     load_part_mb: float = 0.0
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     lock_wait_seconds: float = 10.0
@@ -39,6 +56,24 @@ class Settings:
     load_retry_seconds: float = 300.0
     idempotency_ttl_hours: float = 24.0
     log_format: str = "json"  # or "text"
+
+    def __post_init__(self) -> None:
+        # Plain strings are keys of the plain list (writers), as API_KEYS takes them.
+        if any(isinstance(key, str) for key in self.api_keys):
+            entries = ",".join(k if isinstance(k, str) else _entry(k) for k in self.api_keys)
+            object.__setattr__(self, "api_keys", parse_api_keys(entries, "api_keys"))
+        _check_rate_limit(self.rate_limit)
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """Where the request counts of the rate limit are kept: RATE_LIMIT_STORAGE_URL, else
+        the Celery broker when it is Redis (shared by every process), else in memory."""
+        if self.rate_limit_storage_url:
+            return self.rate_limit_storage_url
+        broker = self.celery_broker_url or ""
+        if broker.startswith(("redis://", "rediss://")):
+            return broker
+        return "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -72,7 +107,11 @@ class Settings:
                 1,
                 7 * 24 * 3600,
             ),
-            api_keys=tuple(k.strip() for k in (get("API_KEYS") or "").split(",") if k.strip()),
+            api_keys=_api_keys(get("API_KEYS"), get("API_KEYS_FILE")),
+            metrics_token=get("METRICS_TOKEN"),
+            rate_limit=get("RATE_LIMIT") or defaults.rate_limit,
+            rate_limit_storage_url=get("RATE_LIMIT_STORAGE_URL"),
+            cors_origins=_origins(get("CORS_ORIGINS")),
             load_part_mb=_float("LOAD_PART_MB", get("LOAD_PART_MB"), defaults.load_part_mb),
             max_upload_mb=_int(
                 "MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), defaults.max_upload_mb, 1, 1 << 20
@@ -108,6 +147,91 @@ def _choice(name: str, value: str | None, default: str, choices: tuple[str, ...]
     if value.lower() not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return value.lower()
+
+
+def parse_api_keys(text: str, where: str = "API_KEYS") -> tuple[ApiKey, ...]:
+    """Keys from `name:key:role` entries, or plain keys (writers named key-1, key-2, ...),
+    separated by commas or lines; blank entries and lines starting with # are skipped."""
+    keys: list[ApiKey] = []
+    plain = 0
+    for line in text.splitlines():
+        if line.strip().startswith("#"):
+            continue
+        for entry in (e.strip() for e in line.split(",")):
+            if not entry:
+                continue
+            parts = entry.split(":")
+            if len(parts) == 1:
+                plain += 1
+                keys.append(ApiKey(f"key-{plain}", entry, "writer"))
+                continue
+            if len(parts) != 3 or not all(p.strip() for p in parts):
+                raise SettingsError(
+                    f"{where}: an entry is either a key or name:key:role, "
+                    f"not one of {len(parts)} parts"
+                )
+            name, secret, role = (p.strip() for p in parts)
+            if role not in ROLES:
+                raise SettingsError(
+                    f"{where}: the role of key {name!r} must be one of {', '.join(ROLES)}, "
+                    f"not {role!r}"
+                )
+            keys.append(ApiKey(name, secret, role))
+    for key in keys:
+        if any(c.isspace() for c in key.secret):
+            raise SettingsError(f"{where}: key {key.name!r} holds white space")
+    names = [k.name for k in keys]
+    if len(set(names)) != len(names):
+        raise SettingsError(f"{where}: two keys have the same name")
+    if len({k.secret for k in keys}) != len(keys):
+        raise SettingsError(f"{where}: the same key is given twice")
+    return tuple(keys)
+
+
+def _origins(value: str | None) -> tuple[str, ...]:
+    """The origins of CORS_ORIGINS: scheme, host and port only, such as https://bi.example.com."""
+    origins = []
+    for given in (o.strip() for o in (value or "").split(",")):
+        if not given:
+            continue
+        origin = given.rstrip("/")
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest or "*" in rest:
+            raise SettingsError(
+                f"CORS_ORIGINS holds origins such as https://bi.example.com, not {given!r}"
+            )
+        origins.append(origin)
+    return tuple(origins)
+
+
+def _check_rate_limit(value: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise SettingsError(
+            f"RATE_LIMIT must be limits such as '600 per minute' or '20/second; 1000/hour', "
+            f"not {value!r}"
+        ) from None
+
+
+def _entry(key: ApiKey) -> str:
+    return f"{key.name}:{key.secret}:{key.role}"
+
+
+def _api_keys(listed: str | None, file: str | None) -> tuple[ApiKey, ...]:
+    """The keys of API_KEYS and those of the file API_KEYS_FILE names, together."""
+    text = listed or ""
+    if file is not None:
+        try:
+            text += "\n" + Path(file).read_text(encoding="utf-8")
+        except OSError as error:
+            raise SettingsError(
+                f"API_KEYS_FILE {file!r} cannot be read: {error.strerror}"
+            ) from None
+    where = " and ".join(n for n, v in (("API_KEYS", listed), ("API_KEYS_FILE", file)) if v)
+    return parse_api_keys(text, where or "API_KEYS")
 
 
 def _float(name: str, value: str | None, default: float, low: float = 0) -> float:

@@ -7,10 +7,12 @@ bootstrap.py.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
 from flask import Flask
+from werkzeug.serving import WSGIRequestHandler
 
 import api
 import cli
@@ -30,7 +32,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = build_services(settings, celery)
     app = Flask(__name__)
     app.config["VERSION"] = VERSION
-    api.register(app, services, api_keys=settings.api_keys, max_upload_mb=settings.max_upload_mb)
+    api.register(
+        app,
+        services,
+        api_keys=settings.api_keys,
+        max_upload_mb=settings.max_upload_mb,
+        metrics_token=settings.metrics_token,
+        rate_limit_per_caller=settings.rate_limit,
+        rate_limit_storage=settings.rate_limit_storage,
+        cors_origins=settings.cors_origins,
+    )
     if celery is not None:
         celery_init_app(app, celery, services.loads.run, services.loads.keep_leases)
     cli.register_commands(app, settings, services)
@@ -62,9 +73,19 @@ def _log_celery_as(log_format: str) -> None:
     setup_logging.connect(configure, weak=False)
 
 
+class _QuietRequestHandler(WSGIRequestHandler):
+    """The development server's handler without a Server header (its name and versions)."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
+
 USAGE = """\
 python main.py             serve the API on HOST:PORT (default 127.0.0.1:8000) with Flask's
                            server, for a desk; in a container gunicorn serves "main:create_app()"
+                           with gunicorn.conf.py
 python main.py --help      this text
 
 celery -A main.celery_app worker    run load tasks from the broker in CELERY_BROKER_URL
@@ -84,4 +105,13 @@ if __name__ == "__main__":
         sys.exit(0)
     settings = Settings.from_env()
     logs.configure(settings.log_format)
-    create_app(settings).run(host=settings.host, port=settings.port, threaded=True)
+    logging.getLogger(__name__).warning(
+        "this is the development server, for a desk: production serves with gunicorn "
+        "(gunicorn --config gunicorn.conf.py 'main:create_app()', as the container does)"
+    )
+    create_app(settings).run(
+        host=settings.host,
+        port=settings.port,
+        threaded=True,
+        request_handler=_QuietRequestHandler,
+    )

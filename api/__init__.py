@@ -18,17 +18,29 @@ from api import (
     reports,
     request_id,
 )
+from api.bodies import check_bodies
 from api.deps import services
 from api.errors import register_error_handlers
+from api.headers import secure_headers
 from api.json_provider import ServiceJSONProvider
 from api.metrics import Metrics
-from api.security import require_api_key
+from api.ratelimit import rate_limit
+from api.security import guard
 from api.text import CONVERTERS
+from config import DEFAULT_RATE_LIMIT, ApiKey
 from core.services import Services
 
 
 def register(
-    app: Flask, services: Services, *, api_keys: Sequence[str], max_upload_mb: int
+    app: Flask,
+    services: Services,
+    *,
+    api_keys: Sequence[ApiKey],
+    max_upload_mb: int,
+    metrics_token: str | None = None,
+    rate_limit_per_caller: str = DEFAULT_RATE_LIMIT,
+    rate_limit_storage: str = "memory://",
+    cors_origins: Sequence[str] = (),
 ) -> None:
     """Attach the routes, error handlers and request checks of the service to app."""
     app.json = ServiceJSONProvider(app)
@@ -36,7 +48,12 @@ def register(
     app.extensions["hr_services"] = services
     app.config["MAX_CONTENT_LENGTH"] = max_upload_mb * 1024 * 1024
     request_id.register(app)  # first: every answer and log line has the request's id
-    app.before_request(require_api_key(tuple(api_keys)))
+    identify, check = guard(api_keys, metrics_token)
+    app.before_request(identify)
+    rate_limit(app, rate_limit_per_caller, rate_limit_storage)  # by the caller identified
+    app.before_request(check)
+    check_bodies(app, max_upload_mb * 1024 * 1024)
+    secure_headers(app, cors_origins)
     register_error_handlers(app)
     Metrics(app)
     app.before_request(_database_prepared)

@@ -17,7 +17,11 @@ _PAGE = """<!doctype html>
 <script src="/docs/assets/docs-init.js"></script>
 </body></html>
 """
-_INIT = "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui'});\n"
+# validatorUrl null: the page never sends the document's address to an outside validator.
+_INIT = (
+    "window.ui = SwaggerUIBundle("
+    "{url: '/openapi.json', dom_id: '#swagger-ui', validatorUrl: null});\n"
+)
 
 
 @bp.get("/openapi.json")

@@ -27,13 +27,22 @@ def upload_files() -> tuple[Response, int, dict[str, str]]:
 @bp.post("/upload/<table>")
 @idempotent
 def upload_table(table: str) -> tuple[Response, int, dict[str, str]]:
+    """A multipart form of one 'file' part, or a text/csv body, is stored in the source and
+    loaded; no body at all loads the source's own file. (api.bodies answers 415 to others.)"""
     spec = table_spec(table)
     loads = services().loads
     if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")
-        if upload is None:
-            raise InvalidRequest("a multipart upload needs the CSV file in a field named 'file'")
-        return _accepted(loads.upload(spec.name, upload.stream, request_audit(202)))
+        files = request.files
+        parts = [n for n, _ in request.form.items(multi=True)]
+        parts += [n for n, _ in files.items(multi=True)]
+        if parts != ["file"] or "file" not in files:
+            raise InvalidRequest(
+                "a multipart upload holds exactly one part: the CSV file in a field named 'file'",
+                {"parts": parts},
+            )
+        return _accepted(loads.upload(spec.name, files["file"].stream, request_audit(202)))
+    if request.mimetype == "text/csv":
+        return _accepted(loads.upload(spec.name, request.stream, request_audit(202)))
     return _accepted(loads.submit(spec.name, audit=request_audit(202)))
 
 

@@ -21,6 +21,7 @@ from api.schemas import (
     RestoreAllBody,
     RestoreBody,
 )
+from api.security import BEARER_ROUTES, PUBLIC, ROUTE_ROLES
 from core.audit import Action
 from core.idempotency import KEY_PATTERN, MAX_KEY
 from domain.tables import TABLES
@@ -174,6 +175,11 @@ _UNAVAILABLE = {
         "a part the route needs (database, CSV source, backup store, task queue) is unreachable",
         _ERROR,
     ),
+    "headers": _RETRY_AFTER,
+}
+
+_TOO_MANY = {
+    **_answer("more requests than RATE_LIMIT allows this key (or address)", _ERROR),
     "headers": _RETRY_AFTER,
 }
 
@@ -341,8 +347,8 @@ def build_spec(version: str) -> dict[str, Any]:
     spec.components.security_scheme(
         "ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
     )
+    spec.components.security_scheme("MetricsToken", {"type": "http", "scheme": "bearer"})
     accepted = {"202": _answer("load queued: task_id and status_url")}
-    write: dict[str, Any] = {"security": [{"ApiKey": []}]}
     paths: dict[str, dict[str, Any]] = {
         "/health": {"get": _op_without_parts("liveness", {"200": _answer("alive")})},
         "/health/ready": {
@@ -356,22 +362,17 @@ def build_spec(version: str) -> dict[str, Any]:
         },
         "/upload-files": {
             "post": _op(
-                "load departments, jobs and hired_employees from the CSV source",
-                accepted,
-                401,
-                404,
-                503,
-                **write,
+                "load departments, jobs and hired_employees from the CSV source", accepted, 404, 503
             )
         },
         "/upload/{table}": {
             "post": _op(
-                "load one table from its file in the source, or from a multipart 'file'",
+                "load one table: from the multipart form's one 'file' part, or from a text/csv "
+                "body, stored in the source first; with no body at all, from the table's own "
+                "file in the source",
                 accepted,
                 400,
-                401,
                 404,
-                413,
                 503,
                 parameters=[_TABLE],
                 requestBody={
@@ -382,11 +383,12 @@ def build_spec(version: str) -> dict[str, Any]:
                                 "type": "object",
                                 "properties": {"file": {"type": "string", "format": "binary"}},
                                 "required": ["file"],
+                                "additionalProperties": False,
                             }
-                        }
+                        },
+                        "text/csv": {"schema": {"type": "string", "format": "binary"}},
                     },
                 },
-                **write,
             )
         },
         "/batch/{table}": {
@@ -394,10 +396,8 @@ def build_spec(version: str) -> dict[str, Any]:
                 "insert 1 to 1000 rows; each row checked on its own",
                 {"200": _answer("summary of every row")},
                 400,
-                401,
                 404,
                 409,
-                413,
                 422,
                 parameters=[_TABLE],
                 requestBody={
@@ -406,7 +406,6 @@ def build_spec(version: str) -> dict[str, Any]:
                         "application/json": {"schema": {"$ref": "#/components/schemas/BatchBody"}}
                     },
                 },
-                **write,
             )
         },
         "/task-status/{task_id}": {
@@ -422,11 +421,9 @@ def build_spec(version: str) -> dict[str, Any]:
                 "cancel a PENDING or STARTED load: it stops at its next chunk, keeping what it "
                 "stored, which becomes its result",
                 {"200": _answer("the task, CANCELLED", _TASK_REF)},
-                401,
                 404,
                 409,
                 parameters=[_TASK_ID],
-                **write,
             )
         },
         "/task/{task_id}/retry": {
@@ -434,12 +431,10 @@ def build_spec(version: str) -> dict[str, Any]:
                 "queue a load that ended FAILURE or CANCELLED again, under the same id; it goes "
                 "on from what is stored",
                 accepted,
-                401,
                 404,
                 409,
                 503,
                 parameters=[_TASK_ID],
-                **write,
             )
         },
         "/task-list": {
@@ -468,18 +463,14 @@ def build_spec(version: str) -> dict[str, Any]:
             "post": _op(
                 "back up one table to an AVRO file",
                 {"201": _answer("the backup: name, rows, size, sha256")},
-                401,
                 404,
                 parameters=[_TABLE],
-                **write,
             )
         },
         "/backup": {
             "post": _op(
                 "back up the three tables from one view of the database",
                 {"201": _answer("the backups")},
-                401,
-                **write,
             )
         },
         "/backups": {
@@ -495,7 +486,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 "replace a table's rows with a backup's (the newest by default), atomically",
                 {"200": _answer("table, backup, rows")},
                 400,
-                401,
                 404,
                 409,
                 422,
@@ -504,7 +494,6 @@ def build_spec(version: str) -> dict[str, Any]:
                     "required": False,
                     "content": {"application/json": {"schema": RestoreBody}},
                 },
-                **write,
             )
         },
         "/restore": {
@@ -512,7 +501,6 @@ def build_spec(version: str) -> dict[str, Any]:
                 "restore the three tables together, in one transaction",
                 {"200": _answer("the restored tables")},
                 400,
-                401,
                 404,
                 409,
                 422,
@@ -520,7 +508,6 @@ def build_spec(version: str) -> dict[str, Any]:
                     "required": False,
                     "content": {"application/json": {"schema": RestoreAllBody}},
                 },
-                **write,
             )
         },
         "/audit": {
@@ -558,5 +545,32 @@ def build_spec(version: str) -> dict[str, Any]:
     for path in IDEMPOTENT_PATHS:
         _idempotent(paths[path]["post"])
     for path, operations in paths.items():
+        for method, operation in operations.items():
+            _secure(f"{method.upper()} {path}", operation)
+            if path != "/health":  # the one route never limited
+                operation["responses"]["429"] = _TOO_MANY
+            if method == "post":  # a body of another type, or over MAX_UPLOAD_MB
+                operation["responses"].update(_errors(413, 415))
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _secure(name: str, operation: dict[str, Any]) -> None:
+    """The operation's security and role, from the one table of api.security."""
+    role = ROUTE_ROLES[name]
+    operation["x-role"] = role
+    if role == PUBLIC:
+        operation["security"] = []
+        operation["description"] = "Open to anyone: no key needed."
+        return
+    operation["security"] = [{"ApiKey": []}]
+    operation["description"] = f"Needs an API key of role {role} (or above)."
+    if name in BEARER_ROUTES:
+        operation["security"].append({"MetricsToken": []})
+        operation["description"] += " Or the metrics token as a bearer token."
+    operation["responses"].update(
+        {
+            "401": _answer("no valid API key (when keys are configured)", _ERROR),
+            "403": _answer("the key's role is too low for this route", _ERROR),
+        }
+    )

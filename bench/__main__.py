@@ -200,6 +200,7 @@ def gunicorn(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
+        "RATE_LIMIT": "1000000 per minute",  # the clients measure the service, not its limit
     }
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "main:create_app()"],

@@ -1,7 +1,8 @@
 """Writes Documentation/postman_collection.json: a request and status-code tests per route.
 
 Run in order, the collection loads the sample files, waits for the task, inserts batches,
-reads the listings and reports, and tries the error answers. Variables: baseUrl, apiKey.
+reads the listings and reports, and tries the error answers. Variables: baseUrl, apiKey
+(sent in X-API-Key by every request: an admin key, when keys are configured).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def request(
     form_file: str | None = None,
     raw_body: str | None = None,
     headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
 ) -> dict[str, object]:
     lines = [
         f'pm.test("{method} {path} answers {status}", function () {{',
@@ -35,13 +37,13 @@ def request(
     ]
     req: dict[str, object] = {
         "method": method,
-        "header": [{"key": "X-API-Key", "value": "{{apiKey}}"}] if method == "POST" else [],
+        "header": [{"key": "X-API-Key", "value": "{{apiKey}}"}],
         "url": "{{baseUrl}}" + path,
     }
     for key, value in (headers or {}).items():
         req["header"] = [*req["header"], {"key": key, "value": value}]  # type: ignore[misc]
     if body is not None or raw_body is not None:
-        req["header"] = [*req["header"], {"key": "Content-Type", "value": "application/json"}]  # type: ignore[misc]
+        req["header"] = [*req["header"], {"key": "Content-Type", "value": content_type}]  # type: ignore[misc]
         req["body"] = {
             "mode": "raw",
             "raw": raw_body if raw_body is not None else json.dumps(body, indent=2),
@@ -129,6 +131,22 @@ def items() -> list[dict[str, object]]:
         ),
         request(
             "Task status of the upload", "GET", "/task-status/{{taskId}}", 200, checks=POLL_TASK
+        ),
+        request(
+            "Load a text/csv body",
+            "POST",
+            "/upload/jobs",
+            202,
+            checks=SAVE_TASK,
+            raw_body="id,job\n9100,Archivist\n",
+            content_type="text/csv",
+        ),
+        request(
+            "Task status of the text/csv upload",
+            "GET",
+            "/task-status/{{taskId}}",
+            200,
+            checks=POLL_TASK,
         ),
         request("Task list", "GET", "/task-list?per_page=10", 200),
         request(
@@ -232,6 +250,15 @@ def items() -> list[dict[str, object]]:
             400,
             raw_body="{not json",
             checks=error_code("invalid_request"),
+        ),
+        request(
+            "Batch sent as text/plain",
+            "POST",
+            "/batch/jobs",
+            415,
+            raw_body=json.dumps({"rows": [JOB]}),
+            content_type="text/plain",
+            checks=error_code("unsupported_media_type"),
         ),
         request("Batch for an unknown table", "POST", "/batch/people", 404, body={"rows": [JOB]}),
         *(
@@ -356,7 +383,7 @@ def main() -> None:
     collection = {
         "info": {
             "name": "HR migration service",
-            "description": "Every route with status-code tests. Run in order; set baseUrl (and apiKey if keys are configured).",
+            "description": "Every route with status-code tests. Run in order; set baseUrl, and apiKey to an admin key when keys are configured (every request sends it in X-API-Key).",
             "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
         },
         "variable": [

@@ -25,6 +25,9 @@ from main import create_app
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT / "Documentation" / "sample_data"
 CHALLENGE_DIR = PROJECT.parent / "shared" / "data" / "challenge"
+# Tests poll task status many times a second from one address: a limit they never reach.
+# (tests/e2e/test_rate_limits.py tests the limit itself.)
+GENEROUS_RATE_LIMIT = "1000000 per minute"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -94,6 +97,7 @@ def settings(database_url: str, source_dir: Path, tmp_path: Path) -> Settings:
         database_url=database_url,
         csv_source_dir=source_dir,
         backup_dir=tmp_path / "backups",
+        rate_limit=GENEROUS_RATE_LIMIT,
     )
 
 

@@ -238,6 +238,6 @@ def test_bad_audit_parameters_are_a_400(client, query):
 
 def test_the_audit_route_is_documented_for_admins(client):
     operation = client.get("/openapi.json").json["paths"]["/audit"]["get"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "429", "503"}
     names = {p["name"] for p in operation["parameters"]}
     assert names == {"page", "per_page", "action", "key_name", "since", "until"}

@@ -152,7 +152,7 @@ def test_writes_need_a_configured_api_key(settings):
         good = client.post("/batch/departments", json={"rows": DEPTS}, headers={"X-API-Key": "k2"})
         assert [missing.status_code, wrong.status_code, good.status_code] == [401, 401, 200]
         assert missing.json["error"]["code"] == "unauthorized"
-        assert client.get("/departments").status_code == 200
+        assert client.get("/departments", headers={"X-API-Key": "k1"}).status_code == 200
     finally:
         app.extensions["hr_services"].close()
 

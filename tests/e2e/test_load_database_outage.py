@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from config import Settings
 from main import create_app
-from tests.conftest import wait_for_task
+from tests.conftest import GENEROUS_RATE_LIMIT, wait_for_task
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
@@ -52,6 +52,7 @@ def make_app(postgres_database: str, proxy: TcpProxy, tmp_path: Path) -> Iterato
             csv_source_dir=tmp_path,
             backup_dir=tmp_path / "backups",
             load_retry_seconds=retry_seconds,
+            rate_limit=GENEROUS_RATE_LIMIT,
         )
         app = create_app(settings)
         apps.append(app)

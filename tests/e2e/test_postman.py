@@ -23,7 +23,7 @@ def test_the_postman_collection_passes_against_python_main(tmp_path, source_dir)
         "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
         "CSV_SOURCE_DIR": str(source_dir),
         "BACKUP_DIR": str(tmp_path / "backups"),
-        "API_KEYS": "postman-key",
+        "API_KEYS": "postman:postman-key:admin",
     }
     url = f"http://127.0.0.1:{port}"
     with running([sys.executable, "main.py"], env, f"{url}/health", tmp_path / "server.log"):

@@ -153,7 +153,7 @@ def base_settings(folder: Path, database_url: str) -> Settings:
         database_url=database_url,
         csv_source_dir=source,
         backup_dir=folder / "backups",
-        api_keys=(KEY,),
+        api_keys=(f"down:{KEY}:admin",),
     )
 
 
@@ -190,7 +190,7 @@ def test_the_service_starts_and_is_alive_but_not_ready_without_its_database(neve
     client, port = never_reached
     assert client.get("/health").status_code == 200
     assert client.get("/openapi.json").status_code == 200
-    assert client.get("/metrics").status_code == 200
+    assert client.get("/metrics", headers=AUTH).status_code == 200
     assert_ready(client.get("/health/ready"), ["database"], str(port))
 
 
@@ -233,7 +233,7 @@ def test_a_database_gone_is_a_503_from_every_route_that_needs_it(went_away, meth
 @pytest.mark.postgres
 def test_routes_that_need_no_database_go_on_without_it(went_away):
     client, port = went_away
-    listed = client.get("/backups")
+    listed = client.get("/backups", headers=AUTH)
     assert listed.status_code == 200
     assert len(listed.json["items"]) == 3
     assert client.get("/health").status_code == 200
@@ -249,17 +249,21 @@ def test_the_service_recovers_by_itself_when_its_database_comes_back(postgres_da
     app = make_app(base_settings(tmp_path, url))  # started while the database is down
     client = app.test_client()
     try:
-        assert_unavailable(client.get("/departments"), DATABASE_DOWN, str(forwarder.port))
+        assert_unavailable(
+            client.get("/departments", headers=AUTH), DATABASE_DOWN, str(forwarder.port)
+        )
         assert_ready(client.get("/health/ready"), ["database"], str(forwarder.port))
 
         forwarder.start()  # the schema is created by the first request that reaches it
         assert_ready(client.get("/health/ready"), [])
-        assert client.get("/departments").json["total"] == 0
+        assert client.get("/departments", headers=AUTH).json["total"] == 0
         batch = {"rows": [{"id": 1, "department": "Legal"}]}
         assert client.post("/batch/departments", headers=AUTH, json=batch).json["inserted"] == 1
 
         forwarder.stop()
-        assert_unavailable(client.get("/departments"), DATABASE_DOWN, str(forwarder.port))
+        assert_unavailable(
+            client.get("/departments", headers=AUTH), DATABASE_DOWN, str(forwarder.port)
+        )
         assert_unavailable(
             client.post("/batch/departments", headers=AUTH, json=batch),
             DATABASE_DOWN,
@@ -268,7 +272,9 @@ def test_the_service_recovers_by_itself_when_its_database_comes_back(postgres_da
         assert_ready(client.get("/health/ready"), ["database"], str(forwarder.port))
 
         forwarder.start()
-        assert client.get("/departments").json["items"] == [{"id": 1, "department": "Legal"}]
+        assert client.get("/departments", headers=AUTH).json["items"] == [
+            {"id": 1, "department": "Legal"}
+        ]
         assert_ready(client.get("/health/ready"), [])
     finally:
         forwarder.stop()
@@ -310,7 +316,7 @@ def test_a_csv_source_folder_gone_is_a_503_naming_the_source_not_its_path(sqlite
         assert_unavailable(call(client, method, path, kwargs), SOURCE_DOWN, str(folder))
     assert_ready(client.get("/health/ready"), ["csv_source"], str(folder))
     assert not folder.is_dir()  # an upload never creates the folder again
-    assert client.get("/task-list").json["total"] == 0
+    assert client.get("/task-list", headers=AUTH).json["total"] == 0
     app.extensions["hr_services"].close()
 
 
@@ -337,7 +343,7 @@ def test_a_backup_folder_not_made_yet_is_ready_and_empty(sqlite_settings):
     client = app.test_client()
     assert not sqlite_settings.backup_dir.exists()
     assert_ready(client.get("/health/ready"), [])
-    assert client.get("/backups").json == {"items": []}
+    assert client.get("/backups", headers=AUTH).json == {"items": []}
     assert client.post("/restore/jobs", headers=AUTH).status_code == 404
     app.extensions["hr_services"].close()
 
@@ -358,7 +364,7 @@ def test_unreachable_blob_storage_is_a_503_naming_the_part_not_the_account(sqlit
     assert_unavailable(client.post("/upload-files", headers=AUTH), SOURCE_DOWN, *private)
     assert_unavailable(call(client, *MULTIPART_UPLOAD), SOURCE_DOWN, *private)
     assert_unavailable(client.post("/backup/jobs", headers=AUTH), BACKUP_STORE_DOWN, *private)
-    assert_unavailable(client.get("/backups"), BACKUP_STORE_DOWN, *private)
+    assert_unavailable(client.get("/backups", headers=AUTH), BACKUP_STORE_DOWN, *private)
     assert_ready(client.get("/health/ready"), ["csv_source", "backup_store"], *private)
     app.extensions["hr_services"].close()
 
@@ -375,7 +381,7 @@ def test_a_missing_backup_container_is_a_503(sqlite_settings, azurite_connection
     client = app.test_client()
     private = ("no-such",)
     assert_unavailable(client.post("/backup/jobs", headers=AUTH), BACKUP_STORE_DOWN, *private)
-    assert_unavailable(client.get("/backups"), BACKUP_STORE_DOWN, *private)
+    assert_unavailable(client.get("/backups", headers=AUTH), BACKUP_STORE_DOWN, *private)
     assert_unavailable(client.post("/upload-files", headers=AUTH), SOURCE_DOWN, *private)
     assert_ready(client.get("/health/ready"), ["csv_source", "backup_store"], *private)
     app.extensions["hr_services"].close()
