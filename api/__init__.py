@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from flask import Flask, request
 
-from api import backups, batches, docs, health, listings, loads, reports
+from api import backups, batches, console, docs, health, listings, loads, reports
 from api.deps import services
 from api.errors import register_error_handlers
 from api.json_provider import ServiceJSONProvider
@@ -28,7 +28,7 @@ def register(
     register_error_handlers(app)
     Metrics(app)
     app.before_request(_database_prepared)
-    for module in (health, loads, batches, reports, backups, docs):
+    for module in (health, loads, batches, reports, backups, docs, console):
         app.register_blueprint(module.bp)
     app.register_blueprint(listings.blueprint())
 

@@ -12,6 +12,7 @@ from api.schemas import (
     STORABLE_PATTERN,
     BackupArgs,
     BatchBody,
+    ConsoleArgs,
     PageArgs,
     RejectionArgs,
     ReportArgs,
@@ -433,6 +434,15 @@ def build_spec(version: str) -> dict[str, Any]:
                     "content": {"application/json": {"schema": RestoreAllBody}},
                 },
                 **write,
+            )
+        },
+        "/": {
+            "get": _op(
+                "the operator's console: a year's reports as charts and tables, rejections, "
+                "loads with their progress, uploads and backups (actions the role allows)",
+                {"200": _answer("page", _TEXT, "text/html")},
+                400,
+                parameters=[{"in": "query", "schema": ConsoleArgs}],
             )
         },
         "/openapi.json": {"get": _op_without_parts("this document", {"200": _answer("OpenAPI 3")})},

@@ -28,3 +28,11 @@ class Listings:
     ) -> Page:
         where = RejectionFilter(table, task_id, batch_id)
         return self.read_model.rejections(where, page, per_page)
+
+    def rejection_counts(self) -> list[tuple[str, str, int]]:
+        """(table, reason, count) of every rejected row there is, by table and reason."""
+        return self.read_model.rejection_counts()
+
+    def latest_rejections(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The limit rows rejected last, newest first."""
+        return self.read_model.latest_rejections(limit)
