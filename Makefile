@@ -41,12 +41,17 @@ postman: $(VENV)/.runtime
 schema-sql: $(VENV)/.runtime
 	$(BIN)/python -m scripts.make_schema_sql
 
-# unixODBC, which pyodbc (Azure SQL / SQL Server) loads; installed with apt where we may.
+# unixODBC, which pyodbc (Azure SQL / SQL Server) loads, and Chromium, which the console's
+# browser tests drive (tests/e2e/test_console_browser.py); installed with apt where we may.
 system-packages:
 	@ldconfig -p | grep -q 'libodbc.so.2' || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends unixodbc; \
 	  else echo "unixODBC is missing (Debian: sudo apt-get install unixodbc); pyodbc needs it"; fi; }
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "Chromium is missing (Debian: sudo apt-get install chromium); the browser tests need it"; fi; }
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

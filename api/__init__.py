@@ -10,6 +10,7 @@ from api import (
     audit,
     backups,
     batches,
+    console,
     docs,
     health,
     idempotency,
@@ -58,7 +59,7 @@ def register(
     Metrics(app)
     app.before_request(_database_prepared)
     idempotency.register(app)
-    for module in (health, loads, batches, reports, backups, docs):
+    for module in (health, loads, batches, reports, backups, docs, console):
         app.register_blueprint(module.bp)
     app.register_blueprint(listings.blueprint())
     audit.register(app)

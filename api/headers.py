@@ -25,6 +25,12 @@ PAGE_POLICY = (
     "default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
     "img-src data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+# The console: its charts are images of the report routes, its script polls and posts to the
+# API, its forms go to the service.
+CONSOLE_POLICY = (
+    "default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 _INLINE_SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _DATA_TYPE = re.compile(r"""\btype\s*=\s*["']?application/(ld\+)?json""", re.IGNORECASE)
 # Answers that may be cached: the Swagger UI assets, the same for everyone.
@@ -59,7 +65,8 @@ def _policy(response: Response) -> str:
         and not response.direct_passthrough
         and not response.is_streamed
     ):
-        return PAGE_POLICY.format(hashes=" ".join(inline_script_hashes(response.get_data(True))))
+        policy = CONSOLE_POLICY if request.blueprint == "console" else PAGE_POLICY
+        return policy.format(hashes=" ".join(inline_script_hashes(response.get_data(True))))
     return API_POLICY
 
 

@@ -15,6 +15,7 @@ from api.schemas import (
     AuditArgs,
     BackupArgs,
     BatchBody,
+    ConsoleArgs,
     PageArgs,
     RejectionArgs,
     ReportArgs,
@@ -519,6 +520,15 @@ def build_spec(version: str) -> dict[str, Any]:
                 401,
                 403,
                 parameters=[{"in": "query", "schema": AuditArgs}],
+            )
+        },
+        "/": {
+            "get": _op(
+                "the operator's console: a year's reports as charts and tables, rejections, "
+                "loads with their progress, uploads and backups (actions the role allows)",
+                {"200": _answer("page", _TEXT, "text/html")},
+                400,
+                parameters=[{"in": "query", "schema": ConsoleArgs}],
             )
         },
         "/openapi.json": {"get": _op_without_parts("this document", {"200": _answer("OpenAPI 3")})},

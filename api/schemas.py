@@ -75,6 +75,17 @@ def _utc(moment: datetime) -> datetime:
         return edge.replace(tzinfo=UTC)
 
 
+class ConsoleArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    year = fields.Integer(
+        load_default=DEFAULT_YEAR,
+        validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX),
+        metadata={"description": "the year whose reports the console shows"},
+    )
+
+
 # JSON and CSV answer the rows; SVG, PNG and HTML draw them (api/charts).
 REPORT_FORMATS = ["json", "csv", "svg", "png", "html"]
 

@@ -36,6 +36,7 @@ ROUTE_ROLES: dict[str, str] = {
     "GET /docs": PUBLIC,
     "GET /docs/assets/docs-init.js": PUBLIC,
     "GET /docs/assets/{name}": PUBLIC,
+    "GET /": READER,  # the console
     **{f"GET {listing_path(spec)}": READER for spec in TABLES.values()},
     "GET /rejections": READER,
     "GET /task-status/{task_id}": READER,

@@ -51,3 +51,11 @@ class Listings:
         if audit is not None and self.audit_log is not None:
             rows = {"returned": len(found[0])}
             self.audit_log.add(audit.entry(action, target, rows, self.clock()))
+
+    def rejection_counts(self) -> list[tuple[str, str, int]]:
+        """(table, reason, count) of every rejected row there is, by table and reason."""
+        return self.read_model.rejection_counts()
+
+    def latest_rejections(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The limit rows rejected last, newest first."""
+        return self.read_model.latest_rejections(limit)

@@ -441,6 +441,12 @@ class ReadModel(Protocol):
         self, where: RejectionFilter, page: int, per_page: int
     ) -> tuple[list[dict[str, Any]], int]: ...
 
+    def rejection_counts(self) -> list[tuple[str, str, int]]:
+        """How many rows were rejected, by table and reason: (table, reason, count)."""
+
+    def latest_rejections(self, limit: int) -> list[dict[str, Any]]:
+        """The limit rejections stored last, newest first."""
+
     def check(self) -> None:
         """Raise DatabaseUnavailable if the database cannot be reached."""
 

@@ -375,6 +375,7 @@ def items() -> list[dict[str, object]]:
         ),
         request("OpenAPI document", "GET", "/openapi.json", 200),
         request("API docs page", "GET", "/docs", 200),
+        request("Console page for a year", "GET", "/?year=2021", 200),
         request("Metrics", "GET", "/metrics", 200),
     ]
 

@@ -10,6 +10,21 @@ from core.ports import RejectionFilter
 from infra.db.schema import data_table, rejections
 from infra.db.values import from_db
 
+_REJECTION = select(
+    rejections.c.id,
+    rejections.c.table_name.label("table"),
+    rejections.c.task_id,
+    rejections.c.batch_id,
+    rejections.c.line,
+    rejections.c.position.label("index"),
+    rejections.c.record_id,
+    rejections.c.field,
+    rejections.c.reason,
+    rejections.c.message,
+    rejections.c.raw,
+    rejections.c.created_at,
+)
+
 
 class SqlReadModel:
     def __init__(self, engine: Engine) -> None:
@@ -23,20 +38,7 @@ class SqlReadModel:
         self, where: RejectionFilter, page: int, per_page: int
     ) -> tuple[list[dict[str, Any]], int]:
         r = rejections
-        query = select(
-            r.c.id,
-            r.c.table_name.label("table"),
-            r.c.task_id,
-            r.c.batch_id,
-            r.c.line,
-            r.c.position.label("index"),
-            r.c.record_id,
-            r.c.field,
-            r.c.reason,
-            r.c.message,
-            r.c.raw,
-            r.c.created_at,
-        ).order_by(r.c.id)
+        query = _REJECTION.order_by(r.c.id)
         for column, value in (
             (r.c.table_name, where.table),
             (r.c.task_id, where.task_id),
@@ -45,6 +47,22 @@ class SqlReadModel:
             if value is not None:
                 query = query.where(column == value)
         return self._page(query, page, per_page)
+
+    def rejection_counts(self) -> list[tuple[str, str, int]]:
+        r = rejections
+        query = (
+            select(r.c.table_name, r.c.reason, func.count())
+            .group_by(r.c.table_name, r.c.reason)
+            .order_by(r.c.table_name, func.count().desc(), r.c.reason)
+        )
+        with self.engine.connect() as conn:
+            return [(str(t), str(reason), int(n)) for t, reason, n in conn.execute(query)]
+
+    def latest_rejections(self, limit: int) -> list[dict[str, Any]]:
+        query = _REJECTION.order_by(rejections.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings()
+            return [{k: from_db(v) for k, v in row.items()} for row in rows]
 
     def check(self) -> None:
         with self.engine.connect() as conn:
