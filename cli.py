@@ -194,13 +194,19 @@ def register_commands(app: Flask, settings: Settings, services: Services) -> Non
     @app.cli.command("create-containers")
     @click.option("--with-sample-data", is_flag=True, help="Put the sample CSV files in it.")
     def create_containers(with_sample_data: bool) -> None:
-        """Create the CSV source (blob container or folder) if it is missing."""
+        """Create the CSV source and the backup store (containers or folders) if missing."""
         if settings.azure_storage_connection_string:
             where = f"container {settings.azure_storage_container}"
         else:
             where = f"folder {settings.csv_source_dir}"
         created = services.source_files.create()
         click.echo(f"{where}: {'created' if created else 'exists'}")
+        if settings.azure_storage_connection_string and settings.azure_backup_container:
+            backups_at = f"backup container {settings.azure_backup_container}"
+        else:
+            backups_at = f"backup folder {settings.backup_dir}"
+        created = services.backups.create_store()
+        click.echo(f"{backups_at}: {'created' if created else 'exists'}")
         if with_sample_data:
             added = services.source_files.add(sorted(SAMPLE_DATA_DIR.glob("*.csv")))
             for name in added:

@@ -561,8 +561,35 @@ def build_spec(version: str) -> dict[str, Any]:
                 operation["responses"]["429"] = _TOO_MANY
             if method == "post":  # a body of another type, or over MAX_UPLOAD_MB
                 operation["responses"].update(_errors(413, 415))
+            operation["tags"] = [_tag(path)]
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+# How /docs groups the routes: by the first segment of their path.
+_TAGS = {
+    "upload-files": "loads",
+    "upload": "loads",
+    "task-status": "loads",
+    "task-list": "loads",
+    "task": "loads",
+    "batch": "batches",
+    "report": "reports",
+    "backup": "backups",
+    "backups": "backups",
+    "restore": "backups",
+    "rejections": "listings",
+    "": "console",
+}
+
+
+def _tag(path: str) -> str:
+    first = path.strip("/").split("/")[0]
+    if first in _TAGS:
+        return _TAGS[first]
+    if any(listing_path(spec) == f"/{first}" for spec in TABLES.values()):
+        return "listings"
+    return "operations"  # health, metrics, audit, the documents
 
 
 def _secure(name: str, operation: dict[str, Any]) -> None:

@@ -74,6 +74,10 @@ class Backups:
             self.audit_log.add(audit.entry(Action.BACKUP, ",".join(rows), rows, self.clock()))
         return made
 
+    def create_store(self) -> bool:
+        """Create where backups are kept if it is missing; True if it was."""
+        return self.store.create()
+
     def available(self, table: str | None = None) -> list[BackupInfo]:
         """Backups, newest first."""
         if table is not None:

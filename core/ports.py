@@ -507,5 +507,8 @@ class BackupStore(Protocol):
 
     def list(self) -> list[BackupInfo]: ...
 
+    def create(self) -> bool:
+        """Create the store (its container or folder) if it is missing; True if it was."""
+
     def check(self) -> None:
         """Raise BackupStoreUnavailable if the store cannot be reached."""

@@ -88,6 +88,16 @@ class BlobBackupStore:
             raise self._unavailable(error) from None
         return found
 
+    def create(self) -> bool:
+        """Create the container if it is missing; True if it was created."""
+        try:
+            self.container.create_container()
+        except ResourceExistsError:
+            return False
+        except AzureError as error:
+            raise self._unavailable(error) from None
+        return True
+
     def check(self) -> None:
         try:
             self.container.get_container_properties()

@@ -76,6 +76,16 @@ class FolderBackupStore:
             raise self._unavailable(error) from None
         return found
 
+    def create(self) -> bool:
+        """Create the folder if it is missing; True if it was created."""
+        if self.root.is_dir():
+            return False
+        try:
+            self.root.mkdir(parents=True)
+        except OSError as error:
+            raise self._unavailable(error) from None
+        return True
+
     def check(self) -> None:
         """The folder, or the nearest folder above it that exists, can be written to."""
         folder = self.root.absolute()

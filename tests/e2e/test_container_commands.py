@@ -109,6 +109,7 @@ def test_the_storage_set_up_command_creates_the_container_with_the_sample_files(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
         "AZURE_STORAGE_CONNECTION_STRING": azurite_connection_string,
         "AZURE_STORAGE_CONTAINER": "setup-test",
+        "AZURE_BACKUP_CONTAINER": "setup-test-backups",
     }
     command = [
         str(SCRIPTS / "flask"),
@@ -122,12 +123,18 @@ def test_the_storage_set_up_command_creates_the_container_with_the_sample_files(
     )
     assert first.returncode == 0, first.stderr
     assert "container setup-test: created" in first.stdout
+    assert "backup container setup-test-backups: created" in first.stdout
     again = subprocess.run(
         command, cwd=PROJECT, env={**os.environ, **env}, capture_output=True, text=True, timeout=60
     )
     assert "container setup-test: exists" in again.stdout
+    assert "backup container setup-test-backups: exists" in again.stdout
+    assert "the sample files are in the CSV source already" in again.stdout
     container = ContainerClient.from_connection_string(azurite_connection_string, "setup-test")
     names = sorted(b.name for b in container.list_blobs())
     assert names == ["departments.csv", "hired_employees.csv", "jobs.csv"]
     assert container.download_blob("jobs.csv").readall() == (SAMPLE_DIR / "jobs.csv").read_bytes()
     container.delete_container()
+    ContainerClient.from_connection_string(
+        azurite_connection_string, "setup-test-backups"
+    ).delete_container()

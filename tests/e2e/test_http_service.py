@@ -96,3 +96,26 @@ def test_unknown_routes_and_methods_answer_json(client):
     wrong = client.get("/batch/jobs")
     assert wrong.status_code == 405
     assert wrong.json["error"]["code"] == "method_not_allowed"
+
+
+def test_the_docs_group_routes_by_what_they_do(client):
+    spec = client.get("/openapi.json").json
+    tags = {
+        path: {op["tags"][0] for op in operations.values()}
+        for path, operations in spec["paths"].items()
+    }
+    assert tags["/upload/{table}"] == tags["/task-status/{task_id}"] == {"loads"}
+    assert tags["/batch/{table}"] == {"batches"}
+    assert tags["/report/hired-by-quarter"] == {"reports"}
+    assert tags["/restore"] == tags["/backups"] == {"backups"}
+    assert tags["/hired-employees"] == tags["/rejections"] == {"listings"}
+    assert tags["/health"] == tags["/metrics"] == tags["/audit"] == {"operations"}
+    assert set().union(*tags.values()) == {
+        "loads",
+        "batches",
+        "reports",
+        "backups",
+        "listings",
+        "operations",
+        "console",
+    }

@@ -36,5 +36,11 @@ class FakeBackupStore:
             raise NotFound(f"no backup named {name!r}")
         yield self.files[name]
 
+    def create(self) -> bool:
+        return False
+
+    def check(self) -> None:
+        pass
+
     def list(self) -> list[BackupInfo]:
         return [BackupInfo(n, 100 * len(f.stored), f.meta) for n, f in self.files.items()]
