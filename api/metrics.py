@@ -9,10 +9,13 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
 
+from api.deps import services
+from core.errors import Unavailable
 from domain.summary import Summary
 
 
@@ -56,7 +59,32 @@ class Metrics:
         return response
 
     def _expose(self) -> Response:
-        return Response(generate_latest(self.registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(
+            generate_latest(self.registry) + generate_latest(_stored_figures()),
+            mimetype=CONTENT_TYPE_LATEST,
+        )
+
+
+def _stored_figures() -> CollectorRegistry:
+    """What the database holds, read at each scrape: the same from every process and worker."""
+    registry = CollectorRegistry()
+    listings, loads = services().listings, services().loads
+    try:
+        counts, states = listings.rejection_counts(), loads.state_counts()
+    except Unavailable:  # the metrics of this process still answer
+        return registry
+    rejected = Gauge(
+        "hr_rejected_rows",
+        "Rejected rows stored, by table and reason (loads and batches)",
+        ["table", "reason"],
+        registry=registry,
+    )
+    for table, reason, count in counts:
+        rejected.labels(table, reason).set(count)
+    tasks = Gauge("hr_load_tasks", "Load tasks, by state", ["state"], registry=registry)
+    for state, count in states.items():
+        tasks.labels(state).set(count)
+    return registry
 
 
 def count_rows(summary: Summary) -> None:

@@ -255,6 +255,9 @@ class TaskStore(Protocol):
 
     def page(self, page: int, per_page: int) -> tuple[list[TaskRecord], int]: ...
 
+    def state_counts(self) -> dict[str, int]:
+        """How many tasks there are in each state (states with none left out)."""
+
     def unfinished(self) -> list[TaskRecord]:
         """Tasks PENDING or STARTED."""
 

@@ -218,6 +218,10 @@ class LoadTasks:
         """A page of the tasks, newest first, and how many there are."""
         return self.store.page(page, per_page)
 
+    def state_counts(self) -> dict[str, int]:
+        """How many tasks there are in each state."""
+        return self.store.state_counts()
+
     def progress(self, task: TaskRecord) -> TaskProgress:
         """How far the task has got, as of now."""
         return progress_of(task, self.clock())

@@ -87,6 +87,11 @@ class SqlTaskStore:
             rows = conn.execute(query).all()
         return [_record(r) for r in rows], total
 
+    def state_counts(self) -> dict[str, int]:
+        query = select(load_tasks.c.state, func.count()).group_by(load_tasks.c.state)
+        with self._reading() as conn:
+            return {str(state): int(n) for state, n in conn.execute(query)}
+
     def unfinished(self) -> list[TaskRecord]:
         query = select(load_tasks).where(load_tasks.c.state.in_(ACTIVE))
         with self._reading() as conn:

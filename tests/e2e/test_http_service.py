@@ -119,3 +119,17 @@ def test_the_docs_group_routes_by_what_they_do(client):
         "operations",
         "console",
     }
+
+
+def test_metrics_tell_the_rejected_rows_by_reason_and_the_tasks_by_state(client):
+    from tests.conftest import load
+
+    load(client)
+    text = client.get("/metrics").get_data(as_text=True)
+    counts = client.get("/rejections?table=departments&per_page=100").json["items"]
+    by_reason: dict[str, int] = {}
+    for item in counts:
+        by_reason[item["reason"]] = by_reason.get(item["reason"], 0) + 1
+    for reason, count in by_reason.items():
+        assert f'hr_rejected_rows{{reason="{reason}",table="departments"}} {float(count)}' in text
+    assert 'hr_load_tasks{state="SUCCESS"} 1.0' in text

@@ -225,6 +225,9 @@ class FakeTaskStore:
         )
         return items[(page - 1) * per_page : page * per_page], len(items)
 
+    def state_counts(self) -> dict[str, int]:
+        return dict(Counter(t.state for t in self.tasks.values()))
+
     def unfinished(self) -> list[TaskRecord]:
         return [t for t in self.tasks.values() if t.state in ACTIVE]
 
