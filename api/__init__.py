@@ -49,10 +49,11 @@ def register(
     app.extensions["hr_services"] = services
     app.config["MAX_CONTENT_LENGTH"] = max_upload_mb * 1024 * 1024
     request_id.register(app)  # first: every answer and log line has the request's id
-    identify, check = guard(api_keys, metrics_token)
-    app.before_request(identify)
+    guarded = guard(api_keys, metrics_token)
+    app.extensions["hr_guard"] = guarded
+    app.before_request(guarded.identify)
     rate_limit(app, rate_limit_per_caller, rate_limit_storage)  # by the caller identified
-    app.before_request(check)
+    app.before_request(guarded.check)
     check_bodies(app, max_upload_mb * 1024 * 1024)
     secure_headers(app, cors_origins)
     register_error_handlers(app)

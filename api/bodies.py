@@ -19,6 +19,9 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 JSON = "application/json"
 UPLOAD_ENDPOINT = "loads.upload_table"
 UPLOAD_TYPES = ("multipart/form-data", "text/csv")
+# The console's key form: a form, sent from the service's own page only.
+FORM_ENDPOINT = "console.take_key"
+FORM = "application/x-www-form-urlencoded"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _READ_BYTES = 64 * 1024
 _IN_MEMORY_BYTES = 1024 * 1024  # a spooled body larger than this goes to a temporary file
@@ -41,6 +44,9 @@ def check_bodies(app: Flask, max_bytes: int) -> None:
                     "an upload is a multipart/form-data form with one 'file' part, or a "
                     "text/csv body"
                 )
+        elif request.endpoint == FORM_ENDPOINT:
+            if request.mimetype != FORM:
+                raise UnsupportedMediaType("the key form is sent as a form")
         elif (has_body or given_type) and request.mimetype != JSON:
             raise UnsupportedMediaType("this route takes a JSON body (application/json) or none")
         if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, g, render_template, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from api.deps import services
 from api.loads import task_json
 from api.reports import report
 from api.schemas import ConsoleArgs, query_args
+from api.security import KEY_COOKIE
 from domain.reports import YEAR_MAX, YEAR_MIN
 from domain.tables import LOAD_ORDER
 
@@ -118,3 +120,29 @@ def page() -> str:
 
 
 _ENDPOINTS = {"hired-by-quarter": "quarter_report", "hiring-above-average": "above_average_report"}
+
+
+@bp.get("/console/key")
+def key_form() -> str:
+    """Where a person gives the console an API key, when keys are configured."""
+    return render_template("console_key.html", message=None)
+
+
+@bp.post("/console/key")
+def take_key() -> WerkzeugResponse | tuple[str, int]:
+    """A valid key is kept in a cookie (HttpOnly, SameSite=Strict) that the console's
+    requests carry; an empty one forgets it."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        return render_template("console_key.html", message="sent from another site"), 400
+    given = request.form.get("key", "").strip()
+    answer = redirect(url_for("console.page"), 303)
+    if not given:
+        answer.delete_cookie(KEY_COOKIE, path="/")
+        return answer
+    if current_app.extensions["hr_guard"].caller_of(given).role is None:
+        return render_template("console_key.html", message="that is not a valid key"), 400
+    answer.set_cookie(
+        KEY_COOKIE, given, httponly=True, samesite="Strict", secure=request.is_secure, path="/"
+    )
+    return answer

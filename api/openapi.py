@@ -526,10 +526,39 @@ def build_spec(version: str) -> dict[str, Any]:
             "get": _op(
                 "the operator's console: a year's reports as charts and tables, rejections, "
                 "loads with their progress, uploads and backups (actions the role allows)",
-                {"200": _answer("page", _TEXT, "text/html")},
+                {
+                    "200": _answer("page", _TEXT, "text/html"),
+                    "303": {"description": "no key, when keys are configured: to the key form"},
+                },
                 400,
                 parameters=[{"in": "query", "schema": ConsoleArgs}],
             )
+        },
+        "/console/key": {
+            "get": _op("the console's key form", {"200": _answer("page", _TEXT, "text/html")}),
+            "post": _op(
+                "keep a valid API key in a cookie (HttpOnly, SameSite=Strict) for the console's "
+                "requests, then go to the console; an empty key forgets it",
+                {
+                    "303": {"description": "to the console"},
+                    "400": _answer(
+                        "not a valid key, or a form sent from another site: the form again",
+                        _TEXT,
+                        "text/html",
+                    ),
+                },
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"key": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+            ),
         },
         "/openapi.json": {"get": _op_without_parts("this document", {"200": _answer("OpenAPI 3")})},
         "/docs": {

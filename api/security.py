@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import Response, g, request
+from flask import Response, g, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from api.errors import error_response
 from api.listings import listing_path
@@ -37,6 +38,8 @@ ROUTE_ROLES: dict[str, str] = {
     "GET /docs/assets/docs-init.js": PUBLIC,
     "GET /docs/assets/{name}": PUBLIC,
     "GET /": READER,  # the console
+    "GET /console/key": PUBLIC,  # the console's key form
+    "POST /console/key": PUBLIC,
     **{f"GET {listing_path(spec)}": READER for spec in TABLES.values()},
     "GET /rejections": READER,
     "GET /task-status/{task_id}": READER,
@@ -74,6 +77,9 @@ class Caller:
 
 
 NOBODY = Caller(None, None)
+# The console's page, and the cookie in which a browser sends its key after the key form.
+CONSOLE = "GET /"
+KEY_COOKIE = "hr_api_key"
 
 
 def route_name(method: str, rule: str) -> str:
@@ -108,7 +114,13 @@ class Guard:
         g.caller = self.caller()
 
     def caller(self) -> Caller:
+        """The caller of X-API-Key; a browser on the console sends its key in a cookie."""
         given = request.headers.get("X-API-Key")
+        if given is None:
+            given = request.cookies.get(KEY_COOKIE)
+        return self.caller_of(given)
+
+    def caller_of(self, given: str | None) -> Caller:
         if not self.keys or given is None:
             return NOBODY
         digest = _digest(given)
@@ -118,7 +130,7 @@ class Guard:
                 found = caller
         return found
 
-    def check(self) -> Response | None:
+    def check(self) -> WerkzeugResponse | None:
         """401 without a valid key (or token), 403 with a key of too low a role."""
         if request.url_rule is None or request.method == "OPTIONS":
             return None  # 404 and 405 answers; OPTIONS lists the methods only
@@ -130,6 +142,8 @@ class Guard:
         elif not self.keys or needed == PUBLIC:
             return None
         caller: Caller = g.get("caller", NOBODY)
+        if caller.role is None and name == CONSOLE:
+            return redirect(url_for("console.key_form"), 303)  # a person: the key form
         if caller.role is None:
             return _unauthorized(name in BEARER_ROUTES and self.metrics_token is not None)
         if not allows(caller.role, needed):
@@ -160,9 +174,6 @@ def _unauthorized(bearer: bool) -> Response:
     return response
 
 
-def guard(
-    keys: Sequence[ApiKey], metrics_token: str | None
-) -> tuple[Callable[[], None], Callable[[], Response | None]]:
-    """The two request hooks: identify the caller, then check it may call the route."""
-    made = Guard(keys, metrics_token)
-    return made.identify, made.check
+def guard(keys: Sequence[ApiKey], metrics_token: str | None) -> Guard:
+    """What identifies the caller of each request, then checks it may call the route."""
+    return Guard(keys, metrics_token)

@@ -140,6 +140,8 @@ def test_roles_are_what_the_issue_says():
         "GET /docs",
         "GET /docs/assets/docs-init.js",
         "GET /docs/assets/{name}",
+        "GET /console/key",
+        "POST /console/key",
     }
     reads = {"GET /departments", "GET /jobs", "GET /hired-employees", "GET /rejections"}
     reads |= {"GET /task-status/{task_id}", "GET /task-list"}
@@ -173,7 +175,8 @@ def test_each_route_wants_its_role(keyed_client, name):
     if needed == PUBLIC:
         assert without not in (401, 403)
         return
-    assert (without, wrong) == (401, 401)
+    refused = 303 if name == "GET /" else 401  # a person on the console: to the key form
+    assert (without, wrong) == (refused, refused)
     for role, key in KEYS.items():
         status = answer(keyed_client, name, key)
         if RANK[role] >= RANK[needed]:
@@ -286,3 +289,34 @@ def test_the_postman_collection_sends_the_key_with_every_request():
         assert {"key": "X-API-Key", "value": "{{apiKey}}"} in item["request"]["header"], item[
             "name"
         ]
+
+
+def test_the_console_takes_a_key_in_its_form_and_offers_what_its_role_allows(keyed_client):
+    first = keyed_client.get("/")
+    assert (first.status_code, first.headers["Location"]) == (303, "/console/key")
+    form = keyed_client.get("/console/key")
+    assert form.status_code == 200
+    assert '<input id="key" name="key" type="password"' in form.get_data(as_text=True)
+
+    wrong = keyed_client.post("/console/key", data={"key": "not-a-key"})
+    assert wrong.status_code == 400
+    assert "that is not a valid key" in wrong.get_data(as_text=True)
+    elsewhere = keyed_client.post(
+        "/console/key", data={"key": KEYS[READER]}, headers={"Origin": "https://evil.example"}
+    )
+    assert elsewhere.status_code == 400
+    assert keyed_client.post("/console/key", json={"key": KEYS[READER]}).status_code == 415
+
+    taken = keyed_client.post("/console/key", data={"key": KEYS[READER]})
+    assert (taken.status_code, taken.headers["Location"]) == (303, "/")
+    cookie = taken.headers["Set-Cookie"]
+    assert cookie.startswith("hr_api_key=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = keyed_client.get("/")
+    assert page.status_code == 200
+    assert 'action="/restore/jobs"' not in page.get_data(as_text=True)  # a reader: no restore
+    assert keyed_client.get("/hired-employees").status_code == 200  # its requests carry it
+    assert keyed_client.post("/backup").status_code == 403
+
+    forgotten = keyed_client.post("/console/key", data={"key": ""})
+    assert forgotten.status_code == 303
+    assert keyed_client.get("/").status_code == 303
