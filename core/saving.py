@@ -132,11 +132,14 @@ def _still_referable(
     columns = [(i, c) for i, c in enumerate(spec.columns) if c.references]
     if not columns or not candidates:
         return candidates
+    used = {column.name: {c.values[i] for c in candidates} for i, column in columns}
     present = {
-        column.name: set(uow.rows.existing(column.references, {c.values[i] for c in candidates}))
-        for i, column in columns
+        column.name: set(uow.rows.existing(column.references, used[column.name]))
+        for _, column in columns
         if column.references
     }
+    if all(used[c.name] <= present[c.name] for _, c in columns):
+        return candidates  # the usual case: nothing removed since the check
     kept = []
     for candidate in candidates:
         missing = next(
