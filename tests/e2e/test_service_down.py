@@ -21,7 +21,7 @@ from main import create_app
 from tests.azurite import ACCOUNT, connection_string
 from tests.conftest import SAMPLE_DIR, _empty_postgres
 from tests.live_server import free_port
-from tests.tcp_forwarder import Forwarder
+from tests.tcp_proxy import TcpProxy
 
 KEY = "down-test-key"
 AUTH = {"X-API-Key": KEY}
@@ -157,10 +157,11 @@ def base_settings(folder: Path, database_url: str) -> Settings:
     )
 
 
-def forwarded(postgres_url: str) -> tuple[Forwarder, str]:
-    """A forwarder to the test database, stopped, and the database's URL through it."""
+def forwarded(postgres_url: str) -> tuple[TcpProxy, str]:
+    """A proxy to the test database, cut, and the database's URL through it."""
     url = make_url(postgres_url)
-    forwarder = Forwarder(url.host or "127.0.0.1", url.port or 5432)
+    forwarder = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    forwarder.cut()
     through = url.set(host="127.0.0.1", port=forwarder.port)
     return forwarder, through.render_as_string(hide_password=False)
 
@@ -209,17 +210,17 @@ def went_away(
     """An app that stored rows and made backups, whose database then became unreachable."""
     _empty_postgres(postgres_url)
     forwarder, url = forwarded(postgres_url)
-    forwarder.start()
+    forwarder.restore()
     app = make_app(base_settings(tmp_path_factory.mktemp("went-away"), url))
     client = app.test_client()
     try:
         stored = client.post("/batch/jobs", headers=AUTH, json={"rows": [{"id": 1, "job": "a"}]})
         assert stored.status_code == 200, stored.json
         assert client.post("/backup", headers=AUTH).status_code == 201
-        forwarder.stop()
+        forwarder.cut()
         yield client, forwarder.port
     finally:
-        forwarder.stop()
+        forwarder.cut()
         app.extensions["hr_services"].close()
 
 
@@ -254,13 +255,13 @@ def test_the_service_recovers_by_itself_when_its_database_comes_back(postgres_da
         )
         assert_ready(client.get("/health/ready"), ["database"], str(forwarder.port))
 
-        forwarder.start()  # the schema is created by the first request that reaches it
+        forwarder.restore()  # the schema is created by the first request that reaches it
         assert_ready(client.get("/health/ready"), [])
         assert client.get("/departments", headers=AUTH).json["total"] == 0
         batch = {"rows": [{"id": 1, "department": "Legal"}]}
         assert client.post("/batch/departments", headers=AUTH, json=batch).json["inserted"] == 1
 
-        forwarder.stop()
+        forwarder.cut()
         assert_unavailable(
             client.get("/departments", headers=AUTH), DATABASE_DOWN, str(forwarder.port)
         )
@@ -271,13 +272,13 @@ def test_the_service_recovers_by_itself_when_its_database_comes_back(postgres_da
         )
         assert_ready(client.get("/health/ready"), ["database"], str(forwarder.port))
 
-        forwarder.start()
+        forwarder.restore()
         assert client.get("/departments", headers=AUTH).json["items"] == [
             {"id": 1, "department": "Legal"}
         ]
         assert_ready(client.get("/health/ready"), [])
     finally:
-        forwarder.stop()
+        forwarder.cut()
         app.extensions["hr_services"].close()
 
 
