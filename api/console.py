@@ -19,7 +19,7 @@ from api.deps import services
 from api.loads import task_json
 from api.reports import report
 from api.schemas import ConsoleArgs, query_args
-from api.security import KEY_COOKIE
+from api.security import ADMIN, KEY_COOKIE, WRITER, allows
 from domain.reports import YEAR_MAX, YEAR_MIN
 from domain.tables import LOAD_ORDER
 
@@ -31,9 +31,6 @@ REPORT_TITLES = {
     "hired-by-quarter": "Hires by department, job and quarter",
     "hiring-above-average": "Departments that hired more than the mean",
 }
-# Who may do what, when the caller has a role (no keys configured: no caller, everything).
-WRITER_ROLES = frozenset({"writer", "admin"})
-ADMIN_ROLES = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ def allowed() -> Allowed:
     role = getattr(caller, "role", None)
     if caller is None or role is None:
         return Allowed(load=True, admin=True)
-    return Allowed(load=role in WRITER_ROLES, admin=role in ADMIN_ROLES)
+    return Allowed(load=allows(role, WRITER), admin=allows(role, ADMIN))
 
 
 def result_text(result: dict[str, Any] | None) -> str:
