@@ -19,6 +19,7 @@ from config import SAMPLE_DATA_DIR, Settings
 from core.errors import ServiceError
 from core.ports import FINISHED, TaskRecord
 from core.services import Services
+from core.tasks import table_results
 from domain.reports import DEFAULT_YEAR
 from domain.tables import LOAD_ORDER, TABLES
 
@@ -108,7 +109,7 @@ def register_commands(app: Flask, settings: Settings, services: Services) -> Non
             ended = _follow(services, task.id)
             if ended.state != "SUCCESS":
                 raise click.ClickException(f"task {ended.id} {ended.state}: {ended.error}")
-            for summary in _summaries(ended.result or {}):
+            for summary in table_results(ended.result):
                 rejected += summary["rejected"]
                 click.echo(
                     f"{summary['table']}: {summary['processed']} rows, "
@@ -244,9 +245,3 @@ def _follow(services: Services, task_id: str) -> TaskRecord:
             if task.state in FINISHED:
                 return task
             time.sleep(POLL_SECONDS)
-
-
-def _summaries(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The summary of each table a load's result holds."""
-    tables: dict[str, dict[str, Any]] = result.get("tables", {})
-    return list(tables.values()) if tables else [result] if result else []

@@ -20,6 +20,7 @@ from api.loads import task_json
 from api.reports import report
 from api.schemas import ConsoleArgs, query_args
 from api.security import ADMIN, KEY_COOKIE, WRITER, allows
+from core.tasks import table_results
 from domain.reports import YEAR_MAX, YEAR_MIN
 from domain.tables import LOAD_ORDER
 
@@ -52,13 +53,10 @@ def allowed() -> Allowed:
 
 def result_text(result: dict[str, Any] | None) -> str:
     """A load's result in a line: inserted, already there and rejected rows, by table."""
-    if not result:
-        return ""
-    tables = result.get("tables") or {result.get("table", "?"): result}
     return "; ".join(
-        f"{table}: {s.get('inserted', 0)} inserted, {s.get('already_exists', 0)} already there, "
-        f"{s.get('rejected', 0)} rejected"
-        for table, s in tables.items()
+        f"{s.get('table', '?')}: {s.get('inserted', 0)} inserted, "
+        f"{s.get('already_exists', 0)} already there, {s.get('rejected', 0)} rejected"
+        for s in table_results(result)
     )
 
 

@@ -642,6 +642,14 @@ def _combined(parts: list[PartRecord]) -> dict[str, Any] | None:
     return merged(results) if results else None
 
 
+def table_results(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The summary of each table a task's result holds: one, or one a table of a load of all."""
+    if not result:
+        return []
+    tables: dict[str, dict[str, Any]] = result.get("tables", {})
+    return list(tables.values()) if tables else [result]
+
+
 def merged(results: list[dict[str, Any]]) -> dict[str, Any]:
     """The result of a split load: counts added up, the first rejections by line."""
     total: dict[str, Any] = {"table": results[0]["table"]}
