@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import gc
 import json
-import random
 import sys
 import time
 from collections.abc import Callable
 
-from bench.generate import BAD_EVERY, DEPARTMENTS, JOBS
+from bench.generate import DEPARTMENTS, JOBS, employee_lines
 from bench.machine import describe
 from domain.tables import HIRED_EMPLOYEES
 from domain.validation import RowChecker
@@ -26,30 +25,6 @@ from domain.validation import RowChecker
 CHUNK = 50_000  # core.loading.CHUNK_ROWS
 GC_THRESHOLD = 10_000  # core.loading.LOADING_GC_THRESHOLD, set during loads
 KNOWN = {"departments": set(range(1, DEPARTMENTS + 1)), "jobs": set(range(1, JOBS + 1))}
-_BAD = (
-    "{i},Bad Date,2021-02-30T10:00:00Z,1,1",
-    "{i},,2021-03-01T10:00:00Z,1,1",
-    "{i},No Job,2021-03-01T10:00:00Z,1,",
-    "{i},Unknown Dept,2021-03-01T10:00:00Z,999,1",
-    "x{i},Bad Id,2021-03-01T10:00:00Z,1,1",
-)
-
-
-def employee_lines(count: int, seed: int = 7) -> list[str]:
-    rng = random.Random(seed)
-    lines = []
-    for i in range(1, count + 1):
-        if i % BAD_EVERY == 0:
-            lines.append(_BAD[(i // BAD_EVERY) % len(_BAD)].format(i=i))
-        else:
-            lines.append(
-                f"{i},Person {rng.randrange(10**6)} Name,"
-                f"{rng.choice((2020, 2021, 2021, 2022))}-{rng.randrange(1, 13):02d}-"
-                f"{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:"
-                f"{rng.randrange(60):02d}Z,{rng.randrange(1, DEPARTMENTS + 1)},"
-                f"{rng.randrange(1, JOBS + 1)}"
-            )
-    return lines
 
 
 def employee_rows(lines: list[str]) -> list[object]:
@@ -111,7 +86,7 @@ def main() -> None:
     line_count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     json_count = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    lines = employee_lines(line_count)
+    lines = list(employee_lines(line_count))
     rows = employee_rows(lines[:json_count])
     accepted_lines, accepted_rows = check_lines(lines), check_json(rows)
     gc.set_threshold(GC_THRESHOLD)
