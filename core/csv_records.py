@@ -200,7 +200,9 @@ class _RawLines:
     def take(self, count: int) -> list[bytes]:
         """The next count lines, or fewer at the end of the stream."""
         reader = self._reader
-        lines = [next(self) for _ in range(min(count, len(reader.back)))]
+        back = reader.back
+        lines = [back.pop() for _ in range(min(count, len(back)))]
+        reader.overlong += sum(type(line) is _Overlong for line in lines)
         again = len(lines)
         read, limit, append = self._read, self._limit, lines.append
         for _ in range(count - again):
@@ -221,21 +223,11 @@ class _RawLines:
         return lines
 
     def __next__(self) -> bytes:
-        reader = self._reader
-        if reader.back:
-            line = reader.back.pop()
-            reader.overlong += type(line) is _Overlong
-            return line
-        line = self._read(self._limit + 1)
-        if not line:
+        """One line, for records read one at a time (quoted ones): take()'s, not its twin."""
+        lines = self.take(1)
+        if not lines:
             raise StopIteration
-        if len(line) > self._limit and not line.endswith(b"\n"):
-            reader.overlong += 1
-            line = _skip_rest(self._read, line)
-            self.bytes_read += line.size
-            return line
-        self.bytes_read += len(line)
-        return line
+        return lines[0]
 
 
 class _Reader:
